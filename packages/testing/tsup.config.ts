@@ -1,0 +1,10 @@
+import { defineConfig } from "tsup"
+
+export default defineConfig({
+  entry: ["src/index.ts"],
+  format: ["esm", "cjs"],
+  dts: { compilerOptions: { composite: false, customConditions: [] } },
+  sourcemap: true,
+  clean: true,
+  tsconfig: "tsconfig.build.json"
+})
