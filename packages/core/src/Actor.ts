@@ -1,0 +1,45 @@
+/**
+ * Who is acting. The principal always comes from the Effect context, never from input.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
+import type { ClinicId, StaffId } from "./Ids.js"
+
+/**
+ * - `User`: a staff account of one clinic; its role and status are re-read on every call, so a
+ *   deactivation or a role change takes effect on the very next call.
+ * - `System`: a job (such as the reminder dispatcher) scoped to one clinic.
+ * - `Platform`: the host's own principal; may only create, activate and deactivate clinics.
+ *
+ * @since 0.1.0 @category models
+ */
+export type Principal = Data.TaggedEnum<{
+  User: { readonly clinicId: ClinicId; readonly staffId: StaffId }
+  System: { readonly clinicId: ClinicId; readonly job: string }
+  Platform: {}
+}>
+
+/** @since 0.1.0 @category constructors */
+export const Principal = Data.taggedEnum<Principal>()
+
+/** @since 0.1.0 @category tags */
+export class Actor extends Context.Tag("@clinicore/core/Actor")<Actor, Principal>() {}
+
+/** Runs `self` as a staff user of a clinic. @since 0.1.0 @category combinators */
+export const withUser: {
+  (clinicId: ClinicId, staffId: StaffId): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, Exclude<R, Actor>>
+  <A, E, R>(self: Effect.Effect<A, E, R>, clinicId: ClinicId, staffId: StaffId): Effect.Effect<A, E, Exclude<R, Actor>>
+} = dual(3, <A, E, R>(self: Effect.Effect<A, E, R>, clinicId: ClinicId, staffId: StaffId) =>
+  Effect.provideService(self, Actor, Principal.User({ clinicId, staffId })))
+
+/** Runs `self` as a system job scoped to one clinic. @since 0.1.0 @category combinators */
+export const withSystem = (clinicId: ClinicId, job: string) => <A, E, R>(self: Effect.Effect<A, E, R>) =>
+  Effect.provideService(self, Actor, Principal.System({ clinicId, job }))
+
+/** Runs `self` as the host's platform principal. @since 0.1.0 @category combinators */
+export const asPlatform = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, Exclude<R, Actor>> =>
+  Effect.provideService(self, Actor, Principal.Platform())
