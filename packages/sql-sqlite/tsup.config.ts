@@ -1,7 +1,7 @@
 import { defineConfig } from "tsup"
 
 export default defineConfig({
-  entry: ["src/index.ts"],
+  entry: ["src/*.ts"],
   format: ["esm", "cjs"],
   dts: { compilerOptions: { composite: false, customConditions: [] } },
   sourcemap: true,

@@ -1,0 +1,13 @@
+/**
+ * Every clinicore service in one Layer. Provide a storage adapter and a `FieldCrypto`.
+ *
+ * @since 0.1.0
+ */
+import * as Layer from "effect/Layer"
+import * as Clinics from "./Clinics.js"
+import * as Doctors from "./Doctors.js"
+import * as Patients from "./Patients.js"
+import * as Staff from "./Staff.js"
+
+/** @since 0.1.0 @category layers */
+export const layer = Layer.mergeAll(Clinics.layer, Staff.layer, Doctors.layer, Patients.layer)

@@ -1,0 +1,20 @@
+/**
+ * @since 0.1.0
+ */
+export * as Actor from "./Actor.js"
+export * as Clinic from "./Clinic.js"
+export * as Clinicore from "./Clinicore.js"
+export * as Clinics from "./Clinics.js"
+export * as Doctor from "./Doctor.js"
+export * as Doctors from "./Doctors.js"
+export * as Errors from "./Errors.js"
+export * as FieldCrypto from "./FieldCrypto.js"
+export * as Ids from "./Ids.js"
+export * as Operations from "./Operations.js"
+export * as Patient from "./Patient.js"
+export * as Patients from "./Patients.js"
+export * as Permission from "./Permission.js"
+export * as Phone from "./Phone.js"
+export * as StaffAccount from "./StaffAccount.js"
+export * as Staff from "./Staff.js"
+export * as Storage from "./Storage.js"

@@ -1,0 +1,103 @@
+/**
+ * The SQLite storage adapter: one database file in WAL mode, foreign keys on, a busy timeout, and
+ * the repositories of `@clinicore/sql`. Tenant isolation comes from the keys (every tenant key
+ * starts with `clinic_id`) and from every query naming the clinic.
+ *
+ * @since 0.1.0
+ */
+import * as Repositories from "@clinicore/sql/Repositories"
+import type { Dialect } from "@clinicore/sql/Dialect"
+import { Storage } from "@clinicore/core/Storage"
+import * as Migrator from "@effect/sql/Migrator"
+import * as SqlClient from "@effect/sql/SqlClient"
+import { SqlError } from "@effect/sql/SqlError"
+import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
+import * as Config from "effect/Config"
+import type { ConfigError } from "effect/ConfigError"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import foundation from "./migrations/0001_foundation.js"
+
+/** @since 0.1.0 @category models */
+export interface SqliteConfig {
+  /** Path of the database file (created when missing). */
+  readonly filename: string
+  /** How long a writer waits for another connection's lock, in milliseconds. */
+  readonly busyTimeoutMs?: number | undefined
+}
+
+/**
+ * SQLite result codes that carry domain meaning: the one place this adapter maps them.
+ *
+ * @since 0.1.0 @category dialect
+ */
+export const dialect: Dialect = {
+  name: "sqlite",
+  instant: (ms) => ms,
+  bool: (b) => (b ? 1 : 0),
+  classify: (error) => {
+    const cause = error.cause as { code?: string; message?: string } | undefined
+    const detail = cause?.message ?? ""
+    switch (cause?.code) {
+      case "SQLITE_CONSTRAINT_UNIQUE":
+      case "SQLITE_CONSTRAINT_PRIMARYKEY":
+        return { kind: "unique", detail }
+      case "SQLITE_CONSTRAINT_FOREIGNKEY":
+        return { kind: "foreign_key", detail }
+      case "SQLITE_CONSTRAINT_TRIGGER":
+        return { kind: "exclusion", detail }
+      case "SQLITE_CONSTRAINT_CHECK":
+        return { kind: "check", detail }
+      default:
+        return { kind: "other" }
+    }
+  }
+}
+
+/** @since 0.1.0 @category migrations */
+export const migrations = Migrator.fromRecord({ "0001_foundation": foundation })
+
+const dieOnSqlError = <A, E, R>(self: Effect.Effect<A, E | SqlError, R>): Effect.Effect<A, E, R> =>
+  Effect.catchIf(self, (e): e is SqlError => e instanceof SqlError, Effect.die) as Effect.Effect<A, E, R>
+
+/**
+ * Builds the storage port over the `SqlClient` in context, after configuring the connection and
+ * running the migrations.
+ *
+ * @since 0.1.0 @category constructors
+ */
+export const make = (config: { readonly busyTimeoutMs?: number | undefined } = {}) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql.unsafe(`PRAGMA busy_timeout = ${Math.max(0, Math.trunc(config.busyTimeoutMs ?? 5000))}`)
+    yield* sql`PRAGMA foreign_keys = ON`
+    yield* sql`PRAGMA synchronous = NORMAL`
+    yield* Migrator.make({})({ loader: migrations })
+    const repositories = yield* Repositories.make(dialect)
+    return Storage.of({
+      ...repositories,
+      transaction: () => (self) => dieOnSqlError(sql.withTransaction(self))
+    })
+  })
+
+/**
+ * Storage on a SQLite file, plus the raw `SqlClient` for a host's own queries.
+ *
+ * @since 0.1.0 @category layers
+ */
+export const layer = (
+  config: SqliteConfig
+): Layer.Layer<Storage | SqlClient.SqlClient, SqlError | Migrator.MigrationError | ConfigError> =>
+  Layer.effect(Storage, make(config)).pipe(
+    Layer.provideMerge(SqliteClient.layer({ filename: config.filename }))
+  )
+
+/**
+ * Reads `CLINICORE_SQLITE_FILE` (default `clinicore.db`).
+ *
+ * @since 0.1.0 @category layers
+ */
+export const layerConfig = (
+  filename: Config.Config<string> = Config.withDefault(Config.string("CLINICORE_SQLITE_FILE"), "clinicore.db")
+): Layer.Layer<Storage | SqlClient.SqlClient, SqlError | Migrator.MigrationError | ConfigError> =>
+  Layer.unwrapEffect(Effect.map(filename, (filename) => layer({ filename })))

@@ -1,0 +1,23 @@
+/**
+ * What differs between the SQL adapters at the value level: how instants and booleans are bound,
+ * and how a driver error is classified. Each adapter provides one; the mapping of constraint
+ * violations to domain errors therefore lives in one place per adapter.
+ *
+ * @since 0.1.0
+ */
+import type { SqlError } from "@effect/sql/SqlError"
+
+/** @since 0.1.0 @category models */
+export type Violation =
+  | { readonly kind: "unique" | "foreign_key" | "exclusion" | "check"; readonly detail: string }
+  | { readonly kind: "other" }
+
+/** @since 0.1.0 @category models */
+export interface Dialect {
+  readonly name: "pg" | "sqlite"
+  /** Binds an instant given in epoch milliseconds. */
+  readonly instant: (epochMs: number) => unknown
+  readonly bool: (value: boolean) => unknown
+  /** Which constraint, if any, a failed statement violated. */
+  readonly classify: (error: SqlError) => Violation
+}

@@ -1,0 +1,271 @@
+/**
+ * The storage repositories, written once over `@effect/sql` for both adapters. Every query names
+ * `clinic_id`; the Postgres adapter adds row-level security underneath.
+ *
+ * @since 0.1.0
+ */
+import { Clinic } from "@clinicore/core/Clinic"
+import { Doctor } from "@clinicore/core/Doctor"
+import { Conflict } from "@clinicore/core/Errors"
+import type { ClinicId, DoctorId, PatientId, StaffId } from "@clinicore/core/Ids"
+import { StaffAccount } from "@clinicore/core/StaffAccount"
+import type * as Storage from "@clinicore/core/Storage"
+import * as SqlClient from "@effect/sql/SqlClient"
+import type { SqlError } from "@effect/sql/SqlError"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import type { Dialect } from "./Dialect.js"
+import { bool, json, ms, type Row, str } from "./internal/rows.js"
+
+/** @since 0.1.0 @category models */
+export type Repositories = Omit<Storage.Storage, "transaction">
+
+const toClinic = (r: Row) =>
+  new Clinic({
+    id: r.id as ClinicId,
+    name: r.name as string,
+    slug: r.slug as string,
+    timeZone: r.time_zone as Clinic["timeZone"],
+    currency: r.currency as Clinic["currency"],
+    active: bool(r.active),
+    settings: json(r.settings) as Clinic["settings"],
+    createdAt: ms(r.created_at)
+  }, { disableValidation: true })
+
+const toStaff = (r: Row) =>
+  new StaffAccount({
+    id: r.id as StaffId,
+    clinicId: r.clinic_id as ClinicId,
+    name: r.name as string,
+    email: r.email as string,
+    role: r.role as StaffAccount["role"],
+    status: r.status as StaffAccount["status"],
+    createdAt: ms(r.created_at)
+  }, { disableValidation: true })
+
+const toDoctor = (r: Row) =>
+  new Doctor({
+    id: r.id as DoctorId,
+    clinicId: r.clinic_id as ClinicId,
+    name: r.name as string,
+    specialty: r.specialty as string,
+    staffId: Option.fromNullable(r.staff_id as StaffId | null),
+    active: bool(r.active),
+    createdAt: ms(r.created_at)
+  }, { disableValidation: true })
+
+const toPatient = (r: Row): Storage.PatientRow => ({
+  id: r.id as PatientId,
+  clinicId: r.clinic_id as ClinicId,
+  fullName: r.full_name as string,
+  phone: r.phone as string,
+  email: str(r.email),
+  dateOfBirth: str(r.date_of_birth),
+  nationalIdCipher: str(r.national_id_cipher),
+  nationalIdIndex: str(r.national_id_index),
+  blocked: bool(r.blocked),
+  blockedReason: str(r.blocked_reason),
+  primaryDoctorId: (r.primary_doctor_id ?? null) as DoctorId | null,
+  createdAt: ms(r.created_at)
+})
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`)
+
+/** Only the kinds with a count above zero. */
+const nonZero = (counts: Record<string, unknown>): Storage.Dependents =>
+  Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, Number(v)] as const).filter(([, v]) => v > 0))
+
+/** @since 0.1.0 @category constructors */
+export const make = (dialect: Dialect): Effect.Effect<Repositories, never, SqlClient.SqlClient> =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+
+    /**
+     * Maps the violations that carry domain meaning; any other SQL failure is a defect.
+     * `onUnique` and `onForeignKey` receive the violated constraint (Postgres) or message (SQLite).
+     */
+    const guard = <A>(
+      effect: Effect.Effect<A, SqlError>,
+      on: {
+        readonly unique?: (detail: string) => Conflict | undefined
+        readonly foreignKey?: (detail: string) => Effect.Effect<Conflict> | Conflict | undefined
+      } = {}
+    ): Effect.Effect<A, Conflict> =>
+      Effect.catchAll(effect, (error) => {
+        const v = dialect.classify(error)
+        const mapped = v.kind === "unique"
+          ? on.unique?.(v.detail)
+          : v.kind === "foreign_key"
+          ? on.foreignKey?.(v.detail)
+          : undefined
+        if (mapped === undefined) return Effect.die(error)
+        return Effect.isEffect(mapped) ? Effect.flatMap(mapped, Effect.fail) : Effect.fail(mapped)
+      })
+
+    const orDie = <A>(effect: Effect.Effect<A, SqlError>) => Effect.orDie(effect)
+    const first = <A>(rows: ReadonlyArray<Row>, f: (r: Row) => A) => Option.map(Option.fromNullable(rows[0]), f)
+    const crossClinic = (field: string) => new Conflict({ reason: { _tag: "cross_clinic_reference", field } })
+    const hasDependents = (counts: Effect.Effect<Storage.Dependents>) =>
+      Effect.map(counts, (c) => new Conflict({ reason: { _tag: "has_dependents", counts: c } }))
+
+    const staffDependents = (clinicId: ClinicId, id: StaffId) =>
+      orDie(sql`SELECT
+        (SELECT count(*) FROM doctors WHERE clinic_id = ${clinicId} AND staff_id = ${id}) AS doctors,
+        (SELECT count(*) FROM appointments WHERE clinic_id = ${clinicId} AND created_by = ${id}) AS appointments`)
+        .pipe(Effect.map((rows) => nonZero(rows[0]!)))
+
+    const doctorDependents = (clinicId: ClinicId, id: DoctorId) =>
+      orDie(sql`SELECT
+        (SELECT count(*) FROM appointments WHERE clinic_id = ${clinicId} AND doctor_id = ${id}) AS appointments,
+        (SELECT count(*) FROM patients WHERE clinic_id = ${clinicId} AND primary_doctor_id = ${id}) AS patients`)
+        .pipe(Effect.map((rows) => nonZero(rows[0]!)))
+
+    const patientDependents = (clinicId: ClinicId, id: PatientId) =>
+      orDie(sql`SELECT
+        (SELECT count(*) FROM appointments WHERE clinic_id = ${clinicId} AND patient_id = ${id}) AS appointments`)
+        .pipe(Effect.map((rows) => nonZero(rows[0]!)))
+
+    const clinics: Storage.ClinicRepository = {
+      insert: ({ clinic: c, dataKey }) =>
+        guard(
+          sql`INSERT INTO clinics (id, slug, name, time_zone, currency, active, settings, data_key, created_at)
+            VALUES (${c.id}, ${c.slug}, ${c.name}, ${c.timeZone}, ${c.currency}, ${dialect.bool(c.active)},
+              ${JSON.stringify(c.settings)}, ${dataKey}, ${dialect.instant(c.createdAt)})`,
+          { unique: () => new Conflict({ reason: { _tag: "duplicate_slug", slug: c.slug } }) }
+        ),
+      findById: (id) =>
+        orDie(sql`SELECT * FROM clinics WHERE id = ${id}`).pipe(
+          Effect.map((rows) => first(rows, (r) => ({ clinic: toClinic(r), dataKey: r.data_key as string })))
+        ),
+      update: (c) =>
+        orDie(sql`UPDATE clinics SET name = ${c.name}, time_zone = ${c.timeZone}, currency = ${c.currency},
+          active = ${dialect.bool(c.active)}, settings = ${JSON.stringify(c.settings)} WHERE id = ${c.id}`).pipe(Effect.asVoid)
+    }
+
+    const duplicateEmail = (email: string) => () => new Conflict({ reason: { _tag: "duplicate_email", email } })
+
+    const staff: Storage.StaffRepository = {
+      insert: (a) =>
+        guard(
+          sql`INSERT INTO staff (clinic_id, id, name, email, role, status, created_at)
+            VALUES (${a.clinicId}, ${a.id}, ${a.name}, ${a.email}, ${a.role}, ${a.status}, ${dialect.instant(a.createdAt)})`,
+          { unique: duplicateEmail(a.email), foreignKey: () => crossClinic("clinicId") }
+        ),
+      findById: (clinicId, id) =>
+        orDie(sql`SELECT * FROM staff WHERE clinic_id = ${clinicId} AND id = ${id}`).pipe(
+          Effect.map((rows) => first(rows, toStaff))
+        ),
+      findByEmail: (clinicId, email) =>
+        orDie(sql`SELECT * FROM staff WHERE clinic_id = ${clinicId} AND email = ${email}`).pipe(
+          Effect.map((rows) => first(rows, toStaff))
+        ),
+      list: (clinicId, filter) =>
+        orDie(sql`SELECT * FROM staff WHERE ${
+          sql.and([
+            sql`clinic_id = ${clinicId}`,
+            ...(filter.status ? [sql`status = ${filter.status}`] : []),
+            ...(filter.role ? [sql`role = ${filter.role}`] : [])
+          ])
+        } ORDER BY name, id`).pipe(Effect.map((rows) => rows.map(toStaff))),
+      update: (a) =>
+        guard(
+          sql`UPDATE staff SET name = ${a.name}, email = ${a.email}, role = ${a.role}, status = ${a.status}
+            WHERE clinic_id = ${a.clinicId} AND id = ${a.id}`,
+          { unique: duplicateEmail(a.email) }
+        ).pipe(Effect.asVoid),
+      delete: (clinicId, id) =>
+        guard(sql`DELETE FROM staff WHERE clinic_id = ${clinicId} AND id = ${id}`, {
+          foreignKey: () => hasDependents(staffDependents(clinicId, id))
+        }).pipe(Effect.asVoid),
+      dependents: staffDependents
+    }
+
+    const doctors: Storage.DoctorRepository = {
+      insert: (d) =>
+        guard(
+          sql`INSERT INTO doctors (clinic_id, id, name, specialty, staff_id, active, created_at)
+            VALUES (${d.clinicId}, ${d.id}, ${d.name}, ${d.specialty}, ${Option.getOrNull(d.staffId)},
+              ${dialect.bool(d.active)}, ${dialect.instant(d.createdAt)})`,
+          { foreignKey: () => crossClinic("staffId") }
+        ),
+      findById: (clinicId, id) =>
+        orDie(sql`SELECT * FROM doctors WHERE clinic_id = ${clinicId} AND id = ${id}`).pipe(
+          Effect.map((rows) => first(rows, toDoctor))
+        ),
+      list: (clinicId, filter) =>
+        orDie(sql`SELECT * FROM doctors WHERE ${
+          sql.and([
+            sql`clinic_id = ${clinicId}`,
+            ...(filter.active === undefined ? [] : [sql`active = ${dialect.bool(filter.active)}`])
+          ])
+        } ORDER BY name, id`).pipe(Effect.map((rows) => rows.map(toDoctor))),
+      update: (d) =>
+        guard(
+          sql`UPDATE doctors SET name = ${d.name}, specialty = ${d.specialty}, staff_id = ${Option.getOrNull(d.staffId)},
+            active = ${dialect.bool(d.active)} WHERE clinic_id = ${d.clinicId} AND id = ${d.id}`,
+          { foreignKey: () => crossClinic("staffId") }
+        ).pipe(Effect.asVoid),
+      delete: (clinicId, id) =>
+        guard(sql`DELETE FROM doctors WHERE clinic_id = ${clinicId} AND id = ${id}`, {
+          foreignKey: () => hasDependents(doctorDependents(clinicId, id))
+        }).pipe(Effect.asVoid),
+      dependents: doctorDependents
+    }
+
+    const patientConflicts = (p: Storage.PatientRow) => ({
+      unique: (detail: string) =>
+        detail.includes("phone")
+          ? new Conflict({ reason: { _tag: "duplicate_phone", phone: p.phone } })
+          : detail.includes("national_id")
+          ? new Conflict({ reason: { _tag: "duplicate_national_id" } })
+          : undefined,
+      foreignKey: () => crossClinic("primaryDoctorId")
+    })
+
+    const patients: Storage.PatientRepository = {
+      insert: (p) =>
+        guard(
+          sql`INSERT INTO patients (clinic_id, id, full_name, phone, email, date_of_birth, national_id_cipher,
+              national_id_index, blocked, blocked_reason, primary_doctor_id, created_at)
+            VALUES (${p.clinicId}, ${p.id}, ${p.fullName}, ${p.phone}, ${p.email}, ${p.dateOfBirth},
+              ${p.nationalIdCipher}, ${p.nationalIdIndex}, ${dialect.bool(p.blocked)}, ${p.blockedReason},
+              ${p.primaryDoctorId}, ${dialect.instant(p.createdAt)})`,
+          patientConflicts(p)
+        ),
+      findById: (clinicId, id) =>
+        orDie(sql`SELECT * FROM patients WHERE clinic_id = ${clinicId} AND id = ${id}`).pipe(
+          Effect.map((rows) => first(rows, toPatient))
+        ),
+      findByNationalIdIndex: (clinicId, index) =>
+        orDie(sql`SELECT * FROM patients WHERE clinic_id = ${clinicId} AND national_id_index = ${index}`).pipe(
+          Effect.map((rows) => rows.map(toPatient))
+        ),
+      search: (clinicId, { limit, offset, text }) => {
+        const needle = text?.trim().toLowerCase() ?? ""
+        const digits = needle.replace(/\D/g, "")
+        const match = needle === ""
+          ? []
+          : [sql`(lower(full_name) LIKE ${`%${escapeLike(needle)}%`} ESCAPE '\\'${
+            digits.length >= 3 ? sql` OR phone LIKE ${`%${digits}%`}` : sql``
+          })`]
+        return orDie(sql`SELECT * FROM patients WHERE ${sql.and([sql`clinic_id = ${clinicId}`, ...match])}
+          ORDER BY created_at DESC, id LIMIT ${limit} OFFSET ${offset}`).pipe(Effect.map((rows) => rows.map(toPatient)))
+      },
+      update: (p) =>
+        guard(
+          sql`UPDATE patients SET full_name = ${p.fullName}, phone = ${p.phone}, email = ${p.email},
+            date_of_birth = ${p.dateOfBirth}, national_id_cipher = ${p.nationalIdCipher},
+            national_id_index = ${p.nationalIdIndex}, blocked = ${dialect.bool(p.blocked)},
+            blocked_reason = ${p.blockedReason}, primary_doctor_id = ${p.primaryDoctorId}
+            WHERE clinic_id = ${p.clinicId} AND id = ${p.id}`,
+          patientConflicts(p)
+        ).pipe(Effect.asVoid),
+      delete: (clinicId, id) =>
+        guard(sql`DELETE FROM patients WHERE clinic_id = ${clinicId} AND id = ${id}`, {
+          foreignKey: () => hasDependents(patientDependents(clinicId, id))
+        }).pipe(Effect.asVoid),
+      dependents: patientDependents
+    }
+
+    return { clinics, staff, doctors, patients }
+  })

@@ -1,0 +1,5 @@
+/**
+ * @since 0.1.0
+ */
+export * as Dialect from "./Dialect.js"
+export * as Repositories from "./Repositories.js"

@@ -1,0 +1,6 @@
+/** Reading columns the same way whichever driver returned them. */
+export const ms = (v: unknown): number => (v instanceof Date ? v.getTime() : Number(v))
+export const bool = (v: unknown): boolean => v === true || v === 1 || v === 1n
+export const json = (v: unknown): unknown => (typeof v === "string" ? JSON.parse(v) : v)
+export const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v))
+export type Row = Record<string, unknown>
