@@ -32,9 +32,14 @@ export const decode = <A, I>(
   extra: ReadonlyArray<FieldIssue> = []
 ): Effect.Effect<A, ValidationError> => {
   const result = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" })(input)
-  const issues = Either.isLeft(result) ? issuesOf(result.left) : []
-  const seen = new Set(issues.map((i) => i.path))
-  for (const issue of extra) if (!seen.has(issue.path)) issues.push(issue)
+  // One entry per field: a field failing several refinements gets its messages joined.
+  const byPath = new Map<string, Array<string>>()
+  for (const issue of [...(Either.isLeft(result) ? issuesOf(result.left) : []), ...extra]) {
+    const messages = byPath.get(issue.path) ?? []
+    if (!messages.includes(issue.message)) messages.push(issue.message)
+    byPath.set(issue.path, messages)
+  }
+  const issues = [...byPath].map(([path, messages]) => ({ path, message: messages.join("; ") }))
   return issues.length > 0 || Either.isLeft(result)
     ? Effect.fail(new ValidationError({ fields: issues }))
     : Effect.succeed(result.right)

@@ -1,0 +1,165 @@
+/**
+ * The PostgreSQL storage adapter: the repositories of `@clinicore/sql` over a `PgClient`, with
+ * row-level security underneath them. Migrations run as the owner role; the runtime role only
+ * reads and writes, and every transaction names its clinic with a transaction-local setting that
+ * the policies compare with, so a pooled connection never carries a tenant into the next one.
+ *
+ * @since 0.1.0
+ */
+import * as Repositories from "@clinicore/sql/Repositories"
+import type { Dialect } from "@clinicore/sql/Dialect"
+import type { ClinicId } from "@clinicore/core/Ids"
+import { Storage } from "@clinicore/core/Storage"
+import * as Migrator from "@effect/sql/Migrator"
+import * as SqlClient from "@effect/sql/SqlClient"
+import { SqlError } from "@effect/sql/SqlError"
+import * as PgClient from "@effect/sql-pg/PgClient"
+import * as Config from "effect/Config"
+import type { ConfigError } from "effect/ConfigError"
+import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type * as Redacted from "effect/Redacted"
+import foundation from "./migrations/0001_foundation.js"
+
+/** @since 0.1.0 @category models */
+export interface PgConfig {
+  /** Connection URL of the runtime role: not the owner, not a superuser, no BYPASSRLS. */
+  readonly url: Redacted.Redacted<string>
+  /**
+   * Connection URL of the role that owns the schema. When given, migrations run as this role and
+   * it grants the runtime role what it needs; when absent, `url` runs the migrations too (row-level
+   * security is forced, so it still applies to that role).
+   */
+  readonly ownerUrl?: Redacted.Redacted<string> | undefined
+  /** Size of the runtime connection pool. */
+  readonly maxConnections?: number | undefined
+}
+
+/**
+ * PostgreSQL SQLSTATEs that carry domain meaning: the one place this adapter maps them. The
+ * repositories tell constraints apart by name, so the detail is the violated constraint.
+ *
+ * @since 0.1.0 @category dialect
+ */
+export const dialect: Dialect = {
+  name: "pg",
+  instant: (ms) => new Date(ms),
+  bool: (b) => b,
+  classify: (error) => {
+    const cause = error.cause as { code?: string; constraint?: string } | undefined
+    const detail = cause?.constraint ?? ""
+    switch (cause?.code) {
+      case "23505":
+        return { kind: "unique", detail }
+      case "23503":
+        return { kind: "foreign_key", detail }
+      case "23P01":
+        return { kind: "exclusion", detail }
+      case "23514":
+        return { kind: "check", detail }
+      default:
+        return { kind: "other" }
+    }
+  }
+}
+
+/** @since 0.1.0 @category migrations */
+export const migrations = Migrator.fromRecord({ "0001_foundation": foundation })
+
+const dieOnSqlError = <A, E, R>(self: Effect.Effect<A, E | SqlError, R>): Effect.Effect<A, E, R> =>
+  Effect.catchIf(self, (e): e is SqlError => e instanceof SqlError, Effect.die) as Effect.Effect<A, E, R>
+
+/**
+ * The tenant of the innermost `transaction` on this fiber. Lets a nested call for the same clinic
+ * skip the round trip, and one for another clinic hand the outer tenant back when it is done.
+ */
+const currentTenant = FiberRef.unsafeMake<Option.Option<ClinicId>>(Option.none())
+
+/**
+ * Builds the storage port over the `SqlClient` in context. It does not migrate: on Postgres the
+ * runtime role must not be able to change the schema, so `layer` migrates over the owner's
+ * connection first.
+ *
+ * @since 0.1.0 @category constructors
+ */
+export const make: Effect.Effect<Storage, never, SqlClient.SqlClient> = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  const repositories = yield* Repositories.make(dialect)
+
+  // is_local = true: the setting ends with the transaction (commit or rollback), so a connection
+  // returned to the pool carries no tenant. A session-level setting would leak to the next user.
+  const setTenant = (clinicId: string) => sql`SELECT set_config('clinicore.clinic_id', ${clinicId}, true)`
+
+  const transaction = (clinicId: ClinicId) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.gen(function*() {
+      const outer = yield* FiberRef.get(currentTenant)
+      if (Option.contains(outer, clinicId)) return yield* sql.withTransaction(self)
+      const nested = Option.isSome(yield* Effect.serviceOption(SqlClient.TransactionConnection))
+      const body = Effect.zipRight(setTenant(clinicId), Effect.locally(self, currentTenant, Option.some(clinicId)))
+      // A savepoint that is released keeps a local setting, one rolled back drops it: only the
+      // success path has to give the outer transaction its own tenant back.
+      return yield* sql.withTransaction(
+        nested ? Effect.tap(body, () => setTenant(Option.getOrElse(outer, () => ""))) : body
+      )
+    }).pipe(dieOnSqlError)
+
+  return Storage.of({ ...repositories, transaction })
+})
+
+/**
+ * Runs the migrations over the owner's connection (closed right after), then grants the runtime
+ * role of the `SqlClient` in context what the repositories need and nothing more. The grants are
+ * repeated on every start so tables added by later migrations are covered too.
+ */
+const migrate = (config: PgConfig): Layer.Layer<never, SqlError | Migrator.MigrationError, SqlClient.SqlClient> =>
+  Layer.effectDiscard(Effect.gen(function*() {
+    const runtime = yield* SqlClient.SqlClient
+    const [{ runtimeRole }] = yield* runtime<{ runtimeRole: string }>`SELECT current_user AS "runtimeRole"` as Effect.Effect<
+      readonly [{ runtimeRole: string }],
+      SqlError
+    >
+    yield* Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      yield* Migrator.make({})({ loader: migrations })
+      if (config.ownerUrl === undefined) return
+      const [{ ownerRole }] = yield* sql<{ ownerRole: string }>`SELECT current_user AS "ownerRole"` as Effect.Effect<
+        readonly [{ ownerRole: string }],
+        SqlError
+      >
+      if (ownerRole === runtimeRole) return
+      const role = sql(runtimeRole)
+      yield* sql`GRANT USAGE ON SCHEMA public TO ${role}`
+      yield* sql`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role}`
+      yield* sql`GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO ${role}`
+    }).pipe(Effect.provide(PgClient.layer({ url: config.ownerUrl ?? config.url, maxConnections: 1 })))
+  }))
+
+/**
+ * Storage on PostgreSQL, plus the runtime role's `SqlClient` for a host's own queries (subject to
+ * the same row-level security).
+ *
+ * @since 0.1.0 @category layers
+ */
+export const layer = (
+  config: PgConfig
+): Layer.Layer<Storage | SqlClient.SqlClient, SqlError | Migrator.MigrationError> =>
+  Layer.effect(Storage, make).pipe(
+    Layer.provide(migrate(config)),
+    Layer.provideMerge(PgClient.layer({ url: config.url, maxConnections: config.maxConnections }))
+  )
+
+/**
+ * Reads `DATABASE_URL` (the runtime role) and, optionally, `DATABASE_OWNER_URL` (the schema owner
+ * that runs the migrations).
+ *
+ * @since 0.1.0 @category layers
+ */
+export const layerConfig = (
+  config: Config.Config<PgConfig> = Config.all({
+    url: Config.redacted("DATABASE_URL"),
+    ownerUrl: Config.option(Config.redacted("DATABASE_OWNER_URL")).pipe(Config.map(Option.getOrUndefined))
+  })
+): Layer.Layer<Storage | SqlClient.SqlClient, SqlError | Migrator.MigrationError | ConfigError> =>
+  Layer.unwrapEffect(Effect.map(config, layer))

@@ -1,0 +1,27 @@
+import { mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import * as Fixtures from "@clinicore/testing/Fixtures"
+import { RawAccess } from "@clinicore/testing/RawAccess"
+import * as SqlClient from "@effect/sql/SqlClient"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as ClinicoreSqlite from "../../src/ClinicoreSqlite.js"
+
+/** A fresh database file in a new temporary directory. */
+export const freshFile = () => join(mkdtempSync(join(tmpdir(), "clinicore-sqlite-")), "clinic.db")
+
+/** Storage on `filename`, raw access to the same file, and a test `FieldCrypto`. */
+export const makeTestLayer = (filename: string) =>
+  Layer.mergeAll(
+    Layer.effect(
+      RawAccess,
+      Effect.map(SqlClient.SqlClient, (sql) =>
+        RawAccess.of({
+          dialect: "sqlite",
+          execute: (query, params = []) => Effect.orDie(sql.unsafe<Record<string, unknown>>(query, params)),
+          instant: (ms) => ms
+        }))
+    ),
+    Fixtures.fieldCryptoLayer
+  ).pipe(Layer.provideMerge(ClinicoreSqlite.layer({ filename })))
