@@ -108,6 +108,9 @@ export const make: Effect.Effect<Storage, never, SqlClient.SqlClient> = Effect.g
   return Storage.of({ ...repositories, transaction })
 })
 
+const currentUser = (sql: SqlClient.SqlClient) =>
+  Effect.map(sql<{ readonly user: string }>`SELECT current_user AS "user"`, (rows) => rows[0]!.user)
+
 /**
  * Runs the migrations over the owner's connection (closed right after), then grants the runtime
  * role of the `SqlClient` in context what the repositories need and nothing more. The grants are
@@ -116,19 +119,12 @@ export const make: Effect.Effect<Storage, never, SqlClient.SqlClient> = Effect.g
 const migrate = (config: PgConfig): Layer.Layer<never, SqlError | Migrator.MigrationError, SqlClient.SqlClient> =>
   Layer.effectDiscard(Effect.gen(function*() {
     const runtime = yield* SqlClient.SqlClient
-    const [{ runtimeRole }] = yield* runtime<{ runtimeRole: string }>`SELECT current_user AS "runtimeRole"` as Effect.Effect<
-      readonly [{ runtimeRole: string }],
-      SqlError
-    >
+    const runtimeRole = yield* currentUser(runtime)
     yield* Effect.gen(function*() {
       const sql = yield* SqlClient.SqlClient
       yield* Migrator.make({})({ loader: migrations })
       if (config.ownerUrl === undefined) return
-      const [{ ownerRole }] = yield* sql<{ ownerRole: string }>`SELECT current_user AS "ownerRole"` as Effect.Effect<
-        readonly [{ ownerRole: string }],
-        SqlError
-      >
-      if (ownerRole === runtimeRole) return
+      if ((yield* currentUser(sql)) === runtimeRole) return
       const role = sql(runtimeRole)
       yield* sql`GRANT USAGE ON SCHEMA public TO ${role}`
       yield* sql`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role}`
