@@ -1,0 +1,262 @@
+/**
+ * Postgres defence in depth (DESIGN §4): row-level security forced on every table, an
+ * unprivileged runtime role, and a tenant setting that never outlives its transaction on a pooled
+ * connection. Everything here runs as the app role unless it says otherwise.
+ */
+import { randomUUID } from "node:crypto"
+import * as Clinicore from "@clinicore/core/Clinicore"
+import type { ClinicId } from "@clinicore/core/Ids"
+import { Storage } from "@clinicore/core/Storage"
+import { RawAccess } from "@clinicore/testing/RawAccess"
+import { expect, layer } from "@effect/vitest"
+import * as SqlClient from "@effect/sql/SqlClient"
+import { SqlError } from "@effect/sql/SqlError"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { inject } from "vitest"
+import { makeTestLayer, TestDatabase, withFreshDatabase } from "./utils/layer.js"
+import { seedClinic } from "./utils/seed.js"
+
+const tenantTables = ["staff", "doctors", "patients", "appointments"] as const
+const allTables = ["clinics", ...tenantTables] as const
+
+const setTenant = (clinicId: string) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) => sql`SELECT set_config('clinicore.clinic_id', ${clinicId}, true)`)
+
+/** Every row of every table the app role can see right now, by table. */
+const visibleRows = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  const result: Record<string, ReadonlyArray<Record<string, unknown>>> = {}
+  for (const table of allTables) result[table] = yield* sql`SELECT * FROM ${sql(table)}`
+  return result
+})
+
+/** The clinic a row belongs to (a clinic row belongs to itself). */
+const owner = (table: string, row: Record<string, unknown>) => (table === "clinics" ? row.id : row.clinic_id)
+
+class Boom extends Data.TaggedError("Boom")<{}> {}
+
+// Two app-role connections: few enough that the stress test below reuses each one hundreds of times.
+const TestLayer = withFreshDatabase(inject("pgAdminUrl"), (db) => makeTestLayer(db, { maxConnections: 2 }))
+
+layer(TestLayer, { timeout: "120 seconds", excludeTestServices: true })("PostgreSQL tenancy", (it) => {
+  it.effect("RLS is enabled and forced on every table; the runtime role is unprivileged and owns nothing", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const db = yield* TestDatabase
+
+      const tables = yield* sql<{ relname: string; rls: boolean; forced: boolean; owner: string; ownerMember: boolean }>`
+        SELECT c.relname, c.relrowsecurity AS rls, c.relforcerowsecurity AS forced,
+               pg_get_userbyid(c.relowner) AS owner,
+               pg_has_role(current_user, c.relowner, 'MEMBER') AS "ownerMember"
+          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname <> 'effect_sql_migrations'
+         ORDER BY c.relname`
+      expect(tables.map((t) => t.relname)).toEqual([...allTables].sort())
+      for (const t of tables) {
+        expect({ table: t.relname, rls: t.rls, forced: t.forced }).toEqual({ table: t.relname, rls: true, forced: true })
+        // Membership in the owning role would bypass RLS just like ownership (FORCE aside).
+        expect({ table: t.relname, ownerMember: t.ownerMember }).toEqual({ table: t.relname, ownerMember: false })
+      }
+
+      const policies = yield* sql<{ tablename: string; qual: string; check: string }>`
+        SELECT tablename, qual, with_check AS check FROM pg_policies WHERE schemaname = 'public' ORDER BY tablename`
+      expect(policies.map((p) => p.tablename)).toEqual([...allTables].sort())
+      for (const p of policies) {
+        expect(p.qual).toContain("clinicore_current_clinic()")
+        expect(p.check).toContain("clinicore_current_clinic()")
+      }
+
+      const [me] = yield* sql<{ user: string; rolsuper: boolean; rolbypassrls: boolean }>`
+        SELECT current_user AS "user", rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user`
+      expect(me).toEqual({ user: db.appRole, rolsuper: false, rolbypassrls: false })
+      expect(tables.map((t) => t.owner)).not.toContain(me!.user)
+      expect(new Set(tables.map((t) => t.owner))).toEqual(new Set([db.ownerRole]))
+    }))
+
+  it.layer(Clinicore.layer)((it) => {
+    it.effect("as the app role, a tenant sees exactly its own rows of every table, and no tenant sees nothing", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const raw = yield* RawAccess
+        const a = yield* seedClinic("RlsA", 2)
+        const b = yield* seedClinic("RlsB", 3)
+
+        // The superuser sees both clinics everywhere, so an empty result below means filtered.
+        for (const table of allTables) {
+          const rows = yield* raw.execute(`SELECT * FROM ${table}`)
+          const owners = new Set(rows.map((r) => owner(table, r)))
+          expect({ table, a: owners.has(a.clinic.id), b: owners.has(b.clinic.id) }).toEqual({ table, a: true, b: true })
+        }
+
+        const asA = yield* sql.withTransaction(Effect.zipRight(setTenant(a.clinic.id), visibleRows))
+        for (const table of allTables) {
+          const owners = asA[table]!.map((r) => owner(table, r))
+          expect({ table, some: owners.length > 0 }).toEqual({ table, some: true })
+          expect({ table, owners: [...new Set(owners)] }).toEqual({ table, owners: [a.clinic.id] })
+        }
+        expect(asA.patients).toHaveLength(2)
+
+        const asB = yield* sql.withTransaction(Effect.zipRight(setTenant(b.clinic.id), visibleRows))
+        expect(asB.patients!.map((r) => r.clinic_id)).toEqual([b.clinic.id, b.clinic.id, b.clinic.id])
+
+        const none = yield* sql.withTransaction(visibleRows)
+        const emptySetting = yield* sql.withTransaction(Effect.zipRight(setTenant(""), visibleRows))
+        const outside = yield* visibleRows
+        for (const table of allTables) {
+          expect({ table, rows: none[table] }).toEqual({ table, rows: [] })
+          expect({ table, rows: emptySetting[table] }).toEqual({ table, rows: [] })
+          expect({ table, rows: outside[table] }).toEqual({ table, rows: [] })
+        }
+      }))
+
+    it.effect("as the app role, a tenant cannot write another clinic's rows or move its own rows out", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const raw = yield* RawAccess
+        const a = yield* seedClinic("WriteA")
+        const b = yield* seedClinic("WriteB")
+
+        const code = (self: Effect.Effect<unknown, SqlError>) =>
+          Effect.map(Effect.flip(self), (e) => (e.cause as { code?: string }).code)
+        const asA = <X, E, R>(self: Effect.Effect<X, E, R>) => sql.withTransaction(Effect.zipRight(setTenant(a.clinic.id), self))
+
+        // 42501: new row violates row-level security policy (WITH CHECK).
+        expect(
+          yield* code(asA(sql`INSERT INTO staff (clinic_id, id, name, email, role, status, created_at)
+            VALUES (${b.clinic.id}, ${randomUUID()}, 'Mallory', 'mallory@example.com', 'admin', 'active', now())`))
+        ).toBe("42501")
+        expect(
+          yield* code(asA(sql`UPDATE patients SET clinic_id = ${b.clinic.id} WHERE clinic_id = ${a.clinic.id}`))
+        ).toBe("42501")
+        expect(
+          yield* code(sql`INSERT INTO clinics (id, slug, name, time_zone, currency, active, settings, data_key, created_at)
+            VALUES (${randomUUID()}, 'no-tenant', 'X', 'UTC', 'USD', true, '{}', 'k', now())`)
+        ).toBe("42501")
+
+        // USING hides B's rows from UPDATE and DELETE: nothing matches, nothing changes.
+        const touched = yield* asA(Effect.all([
+          sql`UPDATE patients SET full_name = 'Mallory' WHERE clinic_id = ${b.clinic.id} RETURNING id`,
+          sql`DELETE FROM appointments WHERE clinic_id = ${b.clinic.id} RETURNING id`,
+          sql`UPDATE clinics SET active = false WHERE id = ${b.clinic.id} RETURNING id`
+        ]))
+        expect(touched).toEqual([[], [], []])
+        const bPatients = yield* raw.execute(`SELECT full_name FROM patients WHERE clinic_id = ?`, [b.clinic.id])
+        expect(bPatients).toEqual([{ full_name: "Patient WriteB 0" }])
+        const bAppointments = yield* raw.execute(`SELECT count(*)::int AS n FROM appointments WHERE clinic_id = ?`, [b.clinic.id])
+        expect(bAppointments).toEqual([{ n: 1 }])
+      }))
+
+    it.effect("1,000 interleaved transactions over two pooled connections never see another tenant", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const storage = yield* Storage
+        const raw = yield* RawAccess
+        const a = yield* seedClinic("PoolA", 2)
+        const b = yield* seedClinic("PoolB", 3)
+        const expected: Record<string, number> = { [a.clinic.id]: 2, [b.clinic.id]: 3 }
+        const countBefore = yield* raw.execute(`SELECT count(*)::int AS n FROM patients`)
+
+        const violations: Array<string> = []
+        const pids = new Set<number>()
+        let failed = 0
+        let untenanted = 0
+        let reusedAfterFailure = 0
+
+        const look = sql<{ clinic_id: string; pid: number }>`SELECT clinic_id, pg_backend_pid() AS pid FROM patients`
+        const pid = Effect.map(sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`, (rows) => rows[0]!.pid)
+
+        const check = (i: number, tenant: string | undefined, rows: ReadonlyArray<{ clinic_id: string }>) => {
+          const wrong = rows.filter((r) => r.clinic_id !== tenant)
+          if (wrong.length > 0) violations.push(`#${i} as ${tenant ?? "nobody"} saw ${wrong.length} foreign row(s)`)
+          const want = tenant === undefined ? 0 : expected[tenant]
+          if (rows.length !== want) violations.push(`#${i} as ${tenant ?? "nobody"} saw ${rows.length} rows, not ${want}`)
+        }
+
+        /** A transaction that sets no tenant must see nothing, whatever ran on its connection before. */
+        const noTenant = (i: number) =>
+          sql.withTransaction(Effect.all([look, pid])).pipe(
+            Effect.tap(([rows, p]) =>
+              Effect.sync(() => {
+                untenanted++
+                pids.add(p)
+                check(i, undefined, rows)
+              })
+            ),
+            Effect.map(([, p]) => p)
+          )
+
+        /** Sets its tenant, writes, reads, then fails: the whole transaction rolls back. */
+        const failing = (i: number, clinic: ClinicId, how: "domain" | "sql") => {
+          const body = Effect.gen(function*() {
+            yield* sql`INSERT INTO patients (clinic_id, id, full_name, phone, blocked, created_at)
+              VALUES (${clinic}, ${randomUUID()}, 'Rolled Back', ${`+1999${i}`}, false, now())`
+            const rows = yield* look
+            check(i, clinic, rows.filter((r) => r.full_name !== "Rolled Back"))
+            if (rows.length !== expected[clinic]! + 1) violations.push(`#${i} did not see its own insert`)
+            const p = rows[0]!.pid
+            if (how === "sql") yield* sql`SELECT 1 / 0`
+            else yield* new Boom()
+            return p
+          })
+          const run = how === "domain"
+            ? storage.transaction(clinic)(body)
+            : sql.withTransaction(Effect.zipRight(setTenant(clinic), body))
+          return Effect.flip(Effect.mapError(run, (e) => ({ e, rows: [] }))).pipe(
+            Effect.flatMap(({ e }) =>
+              e instanceof Boom || e instanceof SqlError ? Effect.void : Effect.die(e)
+            ),
+            Effect.tap(() => Effect.sync(() => failed++))
+          )
+        }
+
+        const tenanted = (i: number, clinic: ClinicId) =>
+          storage.transaction(clinic)(look).pipe(
+            Effect.tap((rows) =>
+              Effect.sync(() => {
+                rows.forEach((r) => pids.add(r.pid))
+                check(i, clinic, rows)
+              })
+            )
+          )
+
+        yield* Effect.forEach(
+          Array.from({ length: 1000 }, (_, i) => i),
+          (i) => {
+            const clinic = i % 2 === 0 ? a.clinic.id : b.clinic.id
+            switch (i % 7) {
+              case 3:
+              case 5:
+                return Effect.gen(function*() {
+                  const failedOn = yield* pid.pipe(Effect.zipLeft(failing(i, clinic, i % 7 === 3 ? "domain" : "sql")))
+                  // Right after the rollback: when this lands on the same connection, it is the very
+                  // connection that just held (and aborted with) a tenant.
+                  if ((yield* noTenant(i)) === failedOn) reusedAfterFailure++
+                })
+              case 6:
+                return Effect.asVoid(noTenant(i))
+              default:
+                return Effect.asVoid(tenanted(i, clinic))
+            }
+          },
+          { concurrency: 8, discard: true }
+        )
+
+        // Outside any transaction too: autocommit statements on both connections see nothing.
+        const bare = yield* Effect.all(Array.from({ length: 8 }, () => look), { concurrency: 8 })
+        for (const rows of bare) check(-1, undefined, rows)
+
+        expect(violations).toEqual([])
+        expect(pids.size).toBe(2)
+        expect(failed).toBeGreaterThan(250)
+        expect(untenanted).toBeGreaterThan(400)
+        expect(reusedAfterFailure).toBeGreaterThan(0)
+        // Nothing written by a failed transaction survived.
+        expect(yield* raw.execute(`SELECT count(*)::int AS n FROM patients`)).toEqual(countBefore)
+      }), { timeout: 120_000 })
+  })
+})
+
+// Keeps the import used when the layer type is inferred.
+export type _TestLayer = Layer.Layer.Success<typeof TestLayer>
