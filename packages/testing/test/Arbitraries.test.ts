@@ -9,7 +9,9 @@ import * as Arb from "../src/Arbitraries.js"
 
 describe("arbitraries", () => {
   it("every spelling of a generated phone normalises to its E.164 value", () => {
-    fc.assert(fc.property(Arb.usPhone, (p) => expect(normalizePhone(p.typed, "US")).toEqual(Either.right(p.e164))))
+    fc.assert(fc.property(Arb.usPhone, (p) => {
+      expect(normalizePhone(p.typed, "US")).toEqual(Either.right(p.e164))
+    }))
   })
 
   it("generated zones, currencies and patient inputs are valid domain values", () => {
