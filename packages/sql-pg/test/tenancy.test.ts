@@ -117,7 +117,7 @@ layer(TestLayer, { timeout: "120 seconds", excludeTestServices: true })("Postgre
         const a = yield* seedClinic("WriteA")
         const b = yield* seedClinic("WriteB")
 
-        const code = (self: Effect.Effect<unknown, SqlError>) =>
+        const code = <R>(self: Effect.Effect<unknown, SqlError, R>) =>
           Effect.map(Effect.flip(self), (e) => (e.cause as { code?: string }).code)
         const asA = <X, E, R>(self: Effect.Effect<X, E, R>) => sql.withTransaction(Effect.zipRight(setTenant(a.clinic.id), self))
 
