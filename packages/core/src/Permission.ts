@@ -122,3 +122,62 @@ export const defaultGrants: Readonly<Record<Exclude<Role, "admin">, ReadonlyArra
  */
 export const defaultAllows = (role: Role, key: PermissionKey): boolean =>
   role === "admin" || defaultGrants[role].includes(key)
+
+/** Names that must never become a module or action: they collide with object internals. */
+const reserved = new Set(Object.getOwnPropertyNames(Object.prototype).concat(["prototype", "__proto__"]))
+
+/**
+ * A permission key a host adds for its own module: `module.action`, lower-case ASCII letters,
+ * digits and underscores, 1–32 characters each, neither part an object-internal name.
+ *
+ * @since 0.1.0 @category models
+ */
+export const HostPermissionKey = Schema.String.pipe(
+  Schema.filter((s) => {
+    const m = /^([a-z][a-z0-9_]{0,31})\.([a-z][a-z0-9_]{0,31})$/.exec(s)
+    return m !== null && !reserved.has(m[1]!) && !reserved.has(m[2]!)
+  }, { message: () => "must be module.action in lower-case letters, digits and underscores" })
+)
+
+/**
+ * The catalogue in force: the built-in keys plus a host's own. Its `schema` accepts exactly these
+ * keys and nothing else.
+ *
+ * @since 0.1.0 @category catalogue
+ */
+export interface Catalogue {
+  readonly keys: ReadonlyArray<string>
+  readonly schema: Schema.Schema<string>
+  readonly has: (key: string) => boolean
+}
+
+/**
+ * Builds the catalogue, adding `hostKeys` (each validated by `HostPermissionKey`; a key that
+ * clashes with a built-in one or is malformed throws at start-up).
+ *
+ * @since 0.1.0 @category catalogue
+ */
+export const catalogue = (hostKeys: ReadonlyArray<string> = []): Catalogue => {
+  const isHostKey = Schema.is(HostPermissionKey)
+  for (const key of hostKeys) {
+    if (!isHostKey(key)) throw new Error(`invalid host permission key: ${JSON.stringify(key)}`)
+    if ((builtInKeys as ReadonlyArray<string>).includes(key)) throw new Error(`host permission key ${key} is built in`)
+  }
+  const keys = [...builtInKeys, ...new Set(hostKeys)]
+  const set = new Set<string>(keys)
+  return {
+    keys,
+    schema: Schema.String.pipe(Schema.filter((s) => set.has(s), { message: () => "must be a key of the permission catalogue" })),
+    has: (key) => set.has(key)
+  }
+}
+
+/**
+ * Whether `role` holds `key` in a clinic, given the clinic's stored setting for that role and key
+ * (`undefined` when not configured): admin always; otherwise the stored grant or revocation, and
+ * the default only when nothing is stored. A role whose every key is stored revoked holds nothing.
+ *
+ * @since 0.1.0 @category resolution
+ */
+export const resolve = (role: Role, key: string, stored: boolean | undefined): boolean =>
+  role === "admin" || (stored ?? (defaultGrants[role] as ReadonlyArray<string>).includes(key))

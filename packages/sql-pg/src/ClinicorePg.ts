@@ -128,7 +128,14 @@ const migrate = (config: PgConfig): Layer.Layer<never, SqlError | Migrator.Migra
       const role = sql(runtimeRole)
       yield* sql`GRANT USAGE ON SCHEMA public TO ${role}`
       yield* sql`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role}`
-      yield* sql`GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO ${role}`
+      // Only the owner's own functions: `ON ALL FUNCTIONS` would also try btree_gist's (owned by a
+      // superuser) and log a warning for each of them on every start.
+      const functions = yield* sql<{ readonly signature: string }>`
+        SELECT p.oid::regprocedure::text AS signature FROM pg_proc p
+         WHERE p.pronamespace = 'public'::regnamespace AND p.proowner = current_user::text::regrole`
+      for (const { signature } of functions) {
+        yield* sql`GRANT EXECUTE ON FUNCTION ${sql.literal(signature)} TO ${role}`
+      }
     }).pipe(Effect.provide(PgClient.layer({ url: config.ownerUrl ?? config.url, maxConnections: 1 })))
   }))
 

@@ -102,6 +102,11 @@ export const make = (dialect: Dialect): Effect.Effect<Repositories, never, SqlCl
         return Effect.isEffect(mapped) ? Effect.flatMap(mapped, Effect.fail) : Effect.fail(mapped)
       })
 
+    /**
+     * Runs a statement in a savepoint, so that after its failure the enclosing transaction can
+     * still run the follow-up query (Postgres aborts the whole transaction otherwise).
+     */
+    const recoverable = <A>(statement: Effect.Effect<A, SqlError>) => sql.withTransaction(statement)
     const orDie = <A>(effect: Effect.Effect<A, SqlError>) => Effect.orDie(effect)
     const first = <A>(rows: ReadonlyArray<Row>, f: (r: Row) => A) => Option.map(Option.fromNullable(rows[0]), f)
     const crossClinic = (field: string) => new Conflict({ reason: { _tag: "cross_clinic_reference", field } })
@@ -174,7 +179,7 @@ export const make = (dialect: Dialect): Effect.Effect<Repositories, never, SqlCl
           { unique: duplicateEmail(a.email) }
         ).pipe(Effect.asVoid),
       delete: (clinicId, id) =>
-        guard(sql`DELETE FROM staff WHERE clinic_id = ${clinicId} AND id = ${id}`, {
+        guard(recoverable(sql`DELETE FROM staff WHERE clinic_id = ${clinicId} AND id = ${id}`), {
           foreignKey: () => hasDependents(staffDependents(clinicId, id))
         }).pipe(Effect.asVoid),
       dependents: staffDependents
@@ -206,7 +211,7 @@ export const make = (dialect: Dialect): Effect.Effect<Repositories, never, SqlCl
           { foreignKey: () => crossClinic("staffId") }
         ).pipe(Effect.asVoid),
       delete: (clinicId, id) =>
-        guard(sql`DELETE FROM doctors WHERE clinic_id = ${clinicId} AND id = ${id}`, {
+        guard(recoverable(sql`DELETE FROM doctors WHERE clinic_id = ${clinicId} AND id = ${id}`), {
           foreignKey: () => hasDependents(doctorDependents(clinicId, id))
         }).pipe(Effect.asVoid),
       dependents: doctorDependents
@@ -261,7 +266,7 @@ export const make = (dialect: Dialect): Effect.Effect<Repositories, never, SqlCl
           patientConflicts(p)
         ).pipe(Effect.asVoid),
       delete: (clinicId, id) =>
-        guard(sql`DELETE FROM patients WHERE clinic_id = ${clinicId} AND id = ${id}`, {
+        guard(recoverable(sql`DELETE FROM patients WHERE clinic_id = ${clinicId} AND id = ${id}`), {
           foreignKey: () => hasDependents(patientDependents(clinicId, id))
         }).pipe(Effect.asVoid),
       dependents: patientDependents
