@@ -4,10 +4,21 @@
  * @since 0.1.0
  */
 import * as Layer from "effect/Layer"
+import * as Access from "./Access.js"
+import * as Accounts from "./Accounts.js"
+import * as Audit from "./Audit.js"
 import * as Clinics from "./Clinics.js"
 import * as Doctors from "./Doctors.js"
 import * as Patients from "./Patients.js"
 import * as Staff from "./Staff.js"
 
 /** @since 0.1.0 @category layers */
-export const layer = Layer.mergeAll(Clinics.layer, Staff.layer, Doctors.layer, Patients.layer)
+export const layer = Layer.mergeAll(
+  Clinics.layer,
+  Staff.layer,
+  Doctors.layer,
+  Patients.layer,
+  Access.layer,
+  Accounts.layer,
+  Audit.layer
+)

@@ -26,7 +26,8 @@ import { ClinicId, StaffId } from "./Ids.js"
 import { clinicOperation, platformOperation } from "./internal/operation.js"
 import { decode } from "./internal/validation.js"
 import { Email, PersonName, StaffAccount } from "./StaffAccount.js"
-import { Storage } from "./Storage.js"
+import { builtInKeys, resolve } from "./Permission.js"
+import { type PermissionRow, Storage } from "./Storage.js"
 
 /** @since 0.1.0 @category inputs */
 export const CreateClinic = Schema.Struct({
@@ -66,16 +67,22 @@ export const Clinics: Context.Tag<Clinics, Clinics> = Context.GenericTag<Clinics
 
 const ClinicIdInput = Schema.Struct({ clinicId: ClinicId })
 
+/** Every cell of the default matrix, stored when a clinic is created. */
+const defaultMatrix: ReadonlyArray<PermissionRow> = (["doctor", "receptionist", "nurse"] as const).flatMap((role) =>
+  builtInKeys.map((key) => ({ role, key, granted: resolve(role, key, undefined) }))
+)
+
 /** @since 0.1.0 @category constructors */
 export const make: Effect.Effect<Clinics, never, Storage | FieldCrypto> = Effect.gen(function*() {
   const storage = yield* Storage
   const fieldCrypto = yield* FieldCrypto
+  const deps = { storage, fieldCrypto }
 
   const setActive = (name: "Clinics.activate" | "Clinics.deactivate", active: boolean) => (raw: string) =>
     Effect.gen(function*() {
       const { clinicId } = yield* decode(ClinicIdInput, { clinicId: raw })
       return yield* platformOperation(
-        storage,
+        deps,
         name,
         clinicId,
         Effect.gen(function*() {
@@ -83,7 +90,7 @@ export const make: Effect.Effect<Clinics, never, Storage | FieldCrypto> = Effect
           if (Option.isNone(row)) return yield* new NotFound({ entity: "Clinic", id: clinicId })
           const clinic = new Clinic({ ...row.value.clinic, active })
           yield* storage.clinics.update(clinic)
-          return clinic
+          return [clinic, row.value] as const
         })
       )
     })
@@ -95,7 +102,7 @@ export const make: Effect.Effect<Clinics, never, Storage | FieldCrypto> = Effect
         const now = yield* Clock.currentTimeMillis
         const id = ClinicId.make(randomUUID())
         return yield* platformOperation(
-          storage,
+          deps,
           "Clinics.create",
           id,
           Effect.gen(function*() {
@@ -109,7 +116,10 @@ export const make: Effect.Effect<Clinics, never, Storage | FieldCrypto> = Effect
               settings: { ...defaultSettings, ...valid.settings },
               createdAt: now
             })
-            yield* storage.clinics.insert({ clinic, dataKey: yield* fieldCrypto.newDataKey(id) })
+            const clinicRow = { clinic, dataKey: yield* fieldCrypto.newDataKey(id) }
+            yield* storage.clinics.insert(clinicRow)
+            yield* storage.audit.init(id)
+            yield* storage.access.seed(id, defaultMatrix, now)
             const admin = new StaffAccount({
               id: StaffId.make(randomUUID()),
               clinicId: id,
@@ -120,13 +130,13 @@ export const make: Effect.Effect<Clinics, never, Storage | FieldCrypto> = Effect
               createdAt: now
             })
             yield* storage.staff.insert(admin)
-            return { clinic, admin }
+            return [{ clinic, admin }, clinicRow] as const
           })
         )
       }),
-    get: () => clinicOperation(storage, "Clinics.get", ({ clinic }) => Effect.succeed(clinic)),
+    get: () => clinicOperation(deps, "Clinics.get", ({ clinic }) => Effect.succeed(clinic)),
     updateSettings: (patch) =>
-      clinicOperation(storage, "Clinics.updateSettings", ({ clinic }) =>
+      clinicOperation(deps, "Clinics.updateSettings", ({ clinic }) =>
         Effect.gen(function*() {
           const valid = yield* decode(ClinicSettingsPatch, patch)
           const updated = new Clinic({ ...clinic, settings: { ...clinic.settings, ...valid } })

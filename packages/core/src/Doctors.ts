@@ -13,6 +13,7 @@ import * as Schema from "effect/Schema"
 import type { Actor } from "./Actor.js"
 import { CreateDoctor, Doctor, UpdateDoctor } from "./Doctor.js"
 import { Conflict, type Inactive, NotFound, type PermissionDenied, type Unauthenticated, type ValidationError } from "./Errors.js"
+import { FieldCrypto } from "./FieldCrypto.js"
 import { type ClinicId, DoctorId, type StaffId } from "./Ids.js"
 import { clinicOperation } from "./internal/operation.js"
 import { decode, invalid } from "./internal/validation.js"
@@ -39,8 +40,9 @@ const IdInput = Schema.Struct({ id: DoctorId })
 const ListFilter = Schema.Struct({ active: Schema.optional(Schema.Boolean) })
 
 /** @since 0.1.0 @category constructors */
-export const make: Effect.Effect<Doctors, never, Storage> = Effect.gen(function*() {
+export const make: Effect.Effect<Doctors, never, Storage | FieldCrypto> = Effect.gen(function*() {
   const storage = yield* Storage
+  const deps = { storage, fieldCrypto: yield* FieldCrypto }
 
   const load = (clinicId: ClinicId, raw: string) =>
     Effect.gen(function*() {
@@ -61,7 +63,7 @@ export const make: Effect.Effect<Doctors, never, Storage> = Effect.gen(function*
 
   return {
     create: (input) =>
-      clinicOperation(storage, "Doctors.create", ({ clinic }) =>
+      clinicOperation(deps, "Doctors.create", ({ clinic }) =>
         Effect.gen(function*() {
           const valid = yield* decode(CreateDoctor, input)
           yield* checkLink(clinic.id, valid.staffId)
@@ -77,12 +79,12 @@ export const make: Effect.Effect<Doctors, never, Storage> = Effect.gen(function*
           yield* storage.doctors.insert(doctor)
           return doctor
         })),
-    get: (id) => clinicOperation(storage, "Doctors.get", ({ clinic }) => load(clinic.id, id)),
+    get: (id) => clinicOperation(deps, "Doctors.get", ({ clinic }) => load(clinic.id, id)),
     list: (filter = {}) =>
-      clinicOperation(storage, "Doctors.list", ({ clinic }) =>
+      clinicOperation(deps, "Doctors.list", ({ clinic }) =>
         Effect.flatMap(decode(ListFilter, filter), (valid) => storage.doctors.list(clinic.id, valid))),
     update: (input) =>
-      clinicOperation(storage, "Doctors.update", ({ clinic }) =>
+      clinicOperation(deps, "Doctors.update", ({ clinic }) =>
         Effect.gen(function*() {
           const valid = yield* decode(UpdateDoctor, input)
           const doctor = yield* load(clinic.id, valid.id)
@@ -97,7 +99,7 @@ export const make: Effect.Effect<Doctors, never, Storage> = Effect.gen(function*
           return updated
         })),
     deactivate: (id) =>
-      clinicOperation(storage, "Doctors.deactivate", ({ clinic }) =>
+      clinicOperation(deps, "Doctors.deactivate", ({ clinic }) =>
         Effect.gen(function*() {
           const doctor = yield* load(clinic.id, id)
           const updated = new Doctor({ ...doctor, active: false })
@@ -105,15 +107,16 @@ export const make: Effect.Effect<Doctors, never, Storage> = Effect.gen(function*
           return updated
         })),
     delete: (id) =>
-      clinicOperation(storage, "Doctors.delete", ({ clinic }) =>
+      clinicOperation(deps, "Doctors.delete", ({ clinic }) =>
         Effect.gen(function*() {
           const doctor = yield* load(clinic.id, id)
           const counts = yield* storage.doctors.dependents(clinic.id, doctor.id)
           if (Object.keys(counts).length > 0) return yield* new Conflict({ reason: { _tag: "has_dependents", counts } })
           yield* storage.doctors.delete(clinic.id, doctor.id)
-        }))
+          return doctor.id
+        }), (id) => id).pipe(Effect.asVoid)
   }
 })
 
 /** @since 0.1.0 @category layers */
-export const layer: Layer.Layer<Doctors, never, Storage> = Layer.effect(Doctors, make)
+export const layer: Layer.Layer<Doctors, never, Storage | FieldCrypto> = Layer.effect(Doctors, make)

@@ -30,6 +30,11 @@ export interface FieldCrypto {
   readonly decrypt: (wrappedKey: string, at: FieldContext, ciphertext: string) => Effect.Effect<string>
   /** A keyed, deterministic index of a normalised value, for exact lookup. */
   readonly blindIndex: (wrappedKey: string, clinicId: ClinicId, column: string, value: string) => Effect.Effect<string>
+  /**
+   * An HMAC-SHA256 function under a key derived from the clinic's data key for `purpose` (such as
+   * the audit chain): keyed per clinic, and as long-lived as the data key.
+   */
+  readonly keyedMac: (wrappedKey: string, clinicId: ClinicId, purpose: string) => Effect.Effect<(data: string) => string>
 }
 
 /** @since 0.1.0 @category tags */

@@ -1,44 +1,74 @@
 /**
- * The one registry of service operations: every operation declares exactly one permission key,
- * checked before any read or write. An operation that is not listed here does not compile.
- * `platform` marks the few operations only the host's platform principal may run.
+ * The one registry of service operations. Every operation declares exactly one permission key,
+ * checked before any read or write, and what the audit trail records of it. An operation that is
+ * not listed here does not compile.
+ *
+ * - `platform`: only the host's platform principal (clinic creation, activation, deactivation).
+ * - `admin`: only a clinic's admin; no role can be granted it (the permission matrix itself).
+ * - `self`: any active user, on their own account only (changing one's password).
+ *
+ * `audit`: `write` records every success; `read` records every success too (reads of patient
+ * records); `none` records nothing on success. Every refusal is recorded whatever this says.
  *
  * @since 0.1.0
  */
 import type { PermissionKey } from "./Permission.js"
 
 /** @since 0.1.0 @category registry */
+export type Requirement = PermissionKey | "platform" | "admin" | "self"
+
+/** @since 0.1.0 @category registry */
+export interface OperationSpec {
+  readonly key: Requirement
+  readonly audit: "write" | "read" | "none"
+  readonly entity: string
+}
+
+const op = <K extends Requirement, A extends OperationSpec["audit"]>(key: K, audit: A, entity: string) =>
+  ({ key, audit, entity }) as const
+
+/** @since 0.1.0 @category registry */
 export const operations = {
-  "Clinics.create": "platform",
-  "Clinics.activate": "platform",
-  "Clinics.deactivate": "platform",
-  "Clinics.get": "settings.view",
-  "Clinics.updateSettings": "settings.edit",
-  "Staff.create": "staff.create",
-  "Staff.get": "staff.view",
-  "Staff.list": "staff.view",
-  "Staff.approve": "staff.edit",
-  "Staff.reject": "staff.edit",
-  "Staff.deactivate": "staff.edit",
-  "Staff.delete": "staff.delete",
-  "Doctors.create": "staff.create",
-  "Doctors.get": "schedules.view",
-  "Doctors.list": "schedules.view",
-  "Doctors.update": "staff.edit",
-  "Doctors.deactivate": "staff.edit",
-  "Doctors.delete": "staff.delete",
-  "Patients.create": "patients.create",
-  "Patients.get": "patients.view",
-  "Patients.search": "patients.view",
-  "Patients.findByNationalId": "patients.view",
-  "Patients.update": "patients.edit",
-  "Patients.block": "patients.edit",
-  "Patients.unblock": "patients.edit",
-  "Patients.delete": "patients.delete"
-} as const satisfies Record<string, PermissionKey | "platform">
+  "Clinics.create": op("platform", "write", "Clinic"),
+  "Clinics.activate": op("platform", "write", "Clinic"),
+  "Clinics.deactivate": op("platform", "write", "Clinic"),
+  "Clinics.get": op("settings.view", "none", "Clinic"),
+  "Clinics.updateSettings": op("settings.edit", "write", "Clinic"),
+  "Staff.create": op("staff.create", "write", "StaffAccount"),
+  "Staff.get": op("staff.view", "none", "StaffAccount"),
+  "Staff.list": op("staff.view", "none", "StaffAccount"),
+  "Staff.approve": op("staff.edit", "write", "StaffAccount"),
+  "Staff.reject": op("staff.edit", "write", "StaffAccount"),
+  "Staff.deactivate": op("staff.edit", "write", "StaffAccount"),
+  "Staff.delete": op("staff.delete", "write", "StaffAccount"),
+  "Doctors.create": op("staff.create", "write", "Doctor"),
+  "Doctors.get": op("schedules.view", "none", "Doctor"),
+  "Doctors.list": op("schedules.view", "none", "Doctor"),
+  "Doctors.update": op("staff.edit", "write", "Doctor"),
+  "Doctors.deactivate": op("staff.edit", "write", "Doctor"),
+  "Doctors.delete": op("staff.delete", "write", "Doctor"),
+  "Patients.create": op("patients.create", "write", "Patient"),
+  "Patients.get": op("patients.view", "read", "Patient"),
+  "Patients.search": op("patients.view", "read", "Patient"),
+  "Patients.findByNationalId": op("patients.view", "read", "Patient"),
+  "Patients.update": op("patients.edit", "write", "Patient"),
+  "Patients.block": op("patients.edit", "write", "Patient"),
+  "Patients.unblock": op("patients.edit", "write", "Patient"),
+  "Patients.delete": op("patients.delete", "write", "Patient"),
+  "Access.matrix": op("admin", "none", "PermissionMatrix"),
+  "Access.set": op("admin", "write", "PermissionMatrix"),
+  "Access.seedDefaults": op("admin", "write", "PermissionMatrix"),
+  "Accounts.setPassword": op("staff.edit", "write", "StaffAccount"),
+  "Accounts.changePassword": op("self", "write", "StaffAccount"),
+  "Audit.list": op("audit.view", "none", "AuditEvent"),
+  "Audit.verify": op("audit.view", "none", "AuditEvent")
+} as const satisfies Record<string, OperationSpec>
 
 /** @since 0.1.0 @category registry */
 export type Operation = keyof typeof operations
 
+/** Operations run inside one clinic by its users or jobs. @since 0.1.0 @category registry */
+export type ClinicOperation = { [K in Operation]: (typeof operations)[K]["key"] extends "platform" ? never : K }[Operation]
+
 /** @since 0.1.0 @category registry */
-export type ClinicOperation = { [K in Operation]: (typeof operations)[K] extends "platform" ? never : K }[Operation]
+export type PlatformOperation = Exclude<Operation, ClinicOperation>

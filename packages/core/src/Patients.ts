@@ -74,6 +74,7 @@ const contextIssues = (clinic: Clinic, now: number, input: unknown): Array<Field
 export const make: Effect.Effect<Patients, never, Storage | FieldCrypto> = Effect.gen(function*() {
   const storage = yield* Storage
   const fieldCrypto = yield* FieldCrypto
+  const deps = { storage, fieldCrypto }
   const at = (clinicId: ClinicId, rowId: string) => ({ clinicId, table: "patients", column: "national_id", rowId })
 
   const toPatient = (dataKey: string, row: PatientRow) =>
@@ -126,7 +127,7 @@ export const make: Effect.Effect<Patients, never, Storage | FieldCrypto> = Effec
 
   return {
     create: (input) =>
-      clinicOperation(storage, "Patients.create", ({ clinic, clinicRow }) =>
+      clinicOperation(deps, "Patients.create", ({ clinic, clinicRow }) =>
         Effect.gen(function*() {
           const now = yield* Clock.currentTimeMillis
           const valid = yield* decode(CreatePatient, input, contextIssues(clinic, now, input))
@@ -149,25 +150,25 @@ export const make: Effect.Effect<Patients, never, Storage | FieldCrypto> = Effec
           return yield* toPatient(clinicRow.dataKey, row)
         })),
     get: (id) =>
-      clinicOperation(storage, "Patients.get", ({ clinic, clinicRow }) =>
+      clinicOperation(deps, "Patients.get", ({ clinic, clinicRow }) =>
         Effect.flatMap(loadRow(clinic.id, id), (row) => toPatient(clinicRow.dataKey, row))),
     search: (query = {}) =>
-      clinicOperation(storage, "Patients.search", ({ clinic, clinicRow }) =>
+      clinicOperation(deps, "Patients.search", ({ clinic, clinicRow }) =>
         Effect.gen(function*() {
           const valid = yield* decode(PatientSearch, query)
           const rows = yield* storage.patients.search(clinic.id, valid)
           return yield* Effect.forEach(rows, (row) => toPatient(clinicRow.dataKey, row))
         })),
     findByNationalId: (nationalId) =>
-      clinicOperation(storage, "Patients.findByNationalId", ({ clinic, clinicRow }) =>
+      clinicOperation(deps, "Patients.findByNationalId", ({ clinic, clinicRow }) =>
         Effect.gen(function*() {
           const valid = yield* decode(NationalIdInput, { nationalId })
           const index = yield* fieldCrypto.blindIndex(clinicRow.dataKey, clinic.id, "national_id", valid.nationalId)
           const rows = yield* storage.patients.findByNationalIdIndex(clinic.id, index)
           return rows.length === 0 ? Option.none() : Option.some(yield* toPatient(clinicRow.dataKey, rows[0]!))
-        })),
+        }), (found) => Option.getOrNull(Option.map(found, (p) => p.id))),
     update: (input) =>
-      clinicOperation(storage, "Patients.update", ({ clinic, clinicRow }) =>
+      clinicOperation(deps, "Patients.update", ({ clinic, clinicRow }) =>
         Effect.gen(function*() {
           const now = yield* Clock.currentTimeMillis
           const valid = yield* decode(UpdatePatient, input, contextIssues(clinic, now, input))
@@ -188,7 +189,7 @@ export const make: Effect.Effect<Patients, never, Storage | FieldCrypto> = Effec
           return yield* toPatient(clinicRow.dataKey, updated)
         })),
     block: (input) =>
-      clinicOperation(storage, "Patients.block", ({ clinic, clinicRow }) =>
+      clinicOperation(deps, "Patients.block", ({ clinic, clinicRow }) =>
         Effect.gen(function*() {
           const valid = yield* decode(BlockInput, input)
           const row = setBlocked(yield* loadRow(clinic.id, valid.id), true, valid.reason)
@@ -196,20 +197,21 @@ export const make: Effect.Effect<Patients, never, Storage | FieldCrypto> = Effec
           return yield* toPatient(clinicRow.dataKey, row)
         })),
     unblock: (id) =>
-      clinicOperation(storage, "Patients.unblock", ({ clinic, clinicRow }) =>
+      clinicOperation(deps, "Patients.unblock", ({ clinic, clinicRow }) =>
         Effect.gen(function*() {
           const row = setBlocked(yield* loadRow(clinic.id, id), false, null)
           yield* storage.patients.update(row)
           return yield* toPatient(clinicRow.dataKey, row)
         })),
     delete: (id) =>
-      clinicOperation(storage, "Patients.delete", ({ clinic }) =>
+      clinicOperation(deps, "Patients.delete", ({ clinic }) =>
         Effect.gen(function*() {
           const row = yield* loadRow(clinic.id, id)
           const counts = yield* storage.patients.dependents(clinic.id, row.id)
           if (Object.keys(counts).length > 0) return yield* new Conflict({ reason: { _tag: "has_dependents", counts } })
           yield* storage.patients.delete(clinic.id, row.id)
-        }))
+          return row.id
+        }), (id) => id).pipe(Effect.asVoid)
   }
 })
 

@@ -12,7 +12,8 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type { Actor } from "./Actor.js"
 import { Conflict, type Inactive, NotFound, type PermissionDenied, type Unauthenticated, type ValidationError } from "./Errors.js"
-import { ClinicId, StaffId } from "./Ids.js"
+import { FieldCrypto } from "./FieldCrypto.js"
+import { type ClinicId, StaffId } from "./Ids.js"
 import { clinicOperation } from "./internal/operation.js"
 import { decode } from "./internal/validation.js"
 import { CreateStaff, Role, StaffAccount, type StaffStatus } from "./StaffAccount.js"
@@ -47,8 +48,9 @@ export const Staff: Context.Tag<Staff, Staff> = Context.GenericTag<Staff>("@clin
 const IdInput = Schema.Struct({ id: StaffId })
 
 /** @since 0.1.0 @category constructors */
-export const make: Effect.Effect<Staff, never, Storage> = Effect.gen(function*() {
+export const make: Effect.Effect<Staff, never, Storage | FieldCrypto> = Effect.gen(function*() {
   const storage = yield* Storage
+  const deps = { storage, fieldCrypto: yield* FieldCrypto }
 
   const load = (clinicId: ClinicId, raw: string) =>
     Effect.gen(function*() {
@@ -64,7 +66,7 @@ export const make: Effect.Effect<Staff, never, Storage> = Effect.gen(function*()
     to: StaffStatus
   ) =>
   (raw: string) =>
-    clinicOperation(storage, name, ({ clinic }) =>
+    clinicOperation(deps, name, ({ clinic }) =>
       Effect.gen(function*() {
         const account = yield* load(clinic.id, raw)
         if (!from.includes(account.status)) {
@@ -77,7 +79,7 @@ export const make: Effect.Effect<Staff, never, Storage> = Effect.gen(function*()
 
   return {
     create: (input) =>
-      clinicOperation(storage, "Staff.create", ({ clinic }) =>
+      clinicOperation(deps, "Staff.create", ({ clinic }) =>
         Effect.gen(function*() {
           const valid = yield* decode(CreateStaff, input)
           const account = new StaffAccount({
@@ -92,23 +94,24 @@ export const make: Effect.Effect<Staff, never, Storage> = Effect.gen(function*()
           yield* storage.staff.insert(account)
           return account
         })),
-    get: (id) => clinicOperation(storage, "Staff.get", ({ clinic }) => load(clinic.id, id)),
+    get: (id) => clinicOperation(deps, "Staff.get", ({ clinic }) => load(clinic.id, id)),
     list: (filter = {}) =>
-      clinicOperation(storage, "Staff.list", ({ clinic }) =>
+      clinicOperation(deps, "Staff.list", ({ clinic }) =>
         Effect.flatMap(decode(StaffFilter, filter), (valid) => storage.staff.list(clinic.id, valid))),
     approve: transition("Staff.approve", ["pending"], "active"),
     reject: transition("Staff.reject", ["pending"], "rejected"),
     deactivate: transition("Staff.deactivate", ["pending", "active"], "inactive"),
     delete: (id) =>
-      clinicOperation(storage, "Staff.delete", ({ clinic }) =>
+      clinicOperation(deps, "Staff.delete", ({ clinic }) =>
         Effect.gen(function*() {
           const account = yield* load(clinic.id, id)
           const counts = yield* storage.staff.dependents(clinic.id, account.id)
           if (Object.keys(counts).length > 0) return yield* new Conflict({ reason: { _tag: "has_dependents", counts } })
           yield* storage.staff.delete(clinic.id, account.id)
-        }))
+          return account.id
+        }), (id) => id).pipe(Effect.asVoid)
   }
 })
 
 /** @since 0.1.0 @category layers */
-export const layer: Layer.Layer<Staff, never, Storage> = Layer.effect(Staff, make)
+export const layer: Layer.Layer<Staff, never, Storage | FieldCrypto> = Layer.effect(Staff, make)

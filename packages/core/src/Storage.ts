@@ -11,6 +11,7 @@ import type * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
 import type { Clinic } from "./Clinic.js"
 import type { Doctor } from "./Doctor.js"
+import type { AuditEvent } from "./AuditEvent.js"
 import type { Conflict } from "./Errors.js"
 import type { ClinicId, DoctorId, PatientId, StaffId } from "./Ids.js"
 import type { Role, StaffAccount, StaffStatus } from "./StaffAccount.js"
@@ -59,6 +60,12 @@ export interface StaffRepository {
   readonly update: (account: StaffAccount) => Effect.Effect<void, Conflict>
   readonly delete: (clinicId: ClinicId, id: StaffId) => Effect.Effect<void, Conflict>
   readonly dependents: (clinicId: ClinicId, id: StaffId) => Effect.Effect<Dependents>
+  /** The account and its password hash (`null` when none is set). */
+  readonly credentials: (
+    clinicId: ClinicId,
+    email: string
+  ) => Effect.Effect<Option.Option<{ readonly account: StaffAccount; readonly passwordHash: string | null }>>
+  readonly setPasswordHash: (clinicId: ClinicId, id: StaffId, hash: string) => Effect.Effect<void>
 }
 
 /** @since 0.1.0 @category ports */
@@ -85,6 +92,64 @@ export interface PatientRepository {
   readonly dependents: (clinicId: ClinicId, id: PatientId) => Effect.Effect<Dependents>
 }
 
+/** One stored cell of a clinic's permission matrix. @since 0.1.0 @category models */
+export interface PermissionRow {
+  readonly role: Exclude<Role, "admin">
+  readonly key: string
+  readonly granted: boolean
+}
+
+/** @since 0.1.0 @category ports */
+export interface AccessRepository {
+  /**
+   * In one round trip: the clinic, the acting account (when `staffId` is given) and the stored
+   * setting of that account's role for `key` (`undefined` when not configured).
+   */
+  readonly principal: (clinicId: ClinicId, staffId: StaffId | null, key: string) => Effect.Effect<
+    Option.Option<{
+      readonly clinic: ClinicRow
+      readonly account: Option.Option<StaffAccount>
+      readonly stored: boolean | undefined
+    }>
+  >
+  readonly matrix: (clinicId: ClinicId) => Effect.Effect<ReadonlyArray<PermissionRow>>
+  /** Upserts every given cell. */
+  readonly set: (clinicId: ClinicId, rows: ReadonlyArray<PermissionRow>, at: number) => Effect.Effect<void>
+  /** Inserts the given cells where nothing is stored yet (idempotent). */
+  readonly seed: (clinicId: ClinicId, rows: ReadonlyArray<PermissionRow>, at: number) => Effect.Effect<void>
+}
+
+/** @since 0.1.0 @category models */
+export interface AuditFilter {
+  readonly actorId?: string | undefined
+  readonly entityType?: string | undefined
+  readonly entityId?: string | undefined
+  readonly action?: string | undefined
+  readonly from?: number | undefined
+  readonly to?: number | undefined
+  readonly limit: number
+  readonly afterSeq?: number | undefined
+}
+
+/** @since 0.1.0 @category ports */
+export interface AuditRepository {
+  /** Starts a clinic's chain (sequence 0, the genesis hash). */
+  readonly init: (clinicId: ClinicId) => Effect.Effect<void>
+  /**
+   * The chain head, locked until the transaction ends, so appends in one clinic are serialised
+   * and the sequence has no gaps.
+   */
+  readonly lockHead: (clinicId: ClinicId) => Effect.Effect<{ readonly seq: number; readonly hash: string }>
+  /** Inserts the event and moves the head to it. */
+  readonly append: (event: AuditEvent) => Effect.Effect<void>
+  readonly list: (clinicId: ClinicId, filter: AuditFilter) => Effect.Effect<ReadonlyArray<AuditEvent>>
+  /** Every event in sequence order, and the head (for verification). */
+  readonly chain: (clinicId: ClinicId) => Effect.Effect<{
+    readonly events: ReadonlyArray<AuditEvent>
+    readonly head: { readonly seq: number; readonly hash: string }
+  }>
+}
+
 /**
  * The storage port. `transaction(clinicId)` runs an effect in one database transaction scoped to a
  * clinic: on Postgres it also sets the row-level-security tenant for that transaction only.
@@ -97,6 +162,10 @@ export interface Storage {
   readonly staff: StaffRepository
   readonly doctors: DoctorRepository
   readonly patients: PatientRepository
+  readonly access: AccessRepository
+  readonly audit: AuditRepository
+  /** Finds a clinic by its slug, outside any tenant (for login and public requests). */
+  readonly clinicBySlug: (slug: string) => Effect.Effect<Option.Option<ClinicRow>>
   readonly transaction: (clinicId: ClinicId) => <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 }
 

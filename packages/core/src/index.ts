@@ -1,7 +1,11 @@
 /**
  * @since 0.1.0
  */
+export * as Access from "./Access.js"
+export * as Accounts from "./Accounts.js"
 export * as Actor from "./Actor.js"
+export * as Audit from "./Audit.js"
+export * as AuditEvent from "./AuditEvent.js"
 export * as Clinic from "./Clinic.js"
 export * as Clinicore from "./Clinicore.js"
 export * as Clinics from "./Clinics.js"
@@ -11,6 +15,7 @@ export * as Errors from "./Errors.js"
 export * as FieldCrypto from "./FieldCrypto.js"
 export * as Ids from "./Ids.js"
 export * as Operations from "./Operations.js"
+export * as Password from "./Password.js"
 export * as Patient from "./Patient.js"
 export * as Patients from "./Patients.js"
 export * as Permission from "./Permission.js"

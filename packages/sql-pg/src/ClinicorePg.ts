@@ -22,6 +22,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import foundation from "./migrations/0001_foundation.js"
+import accessAudit from "./migrations/0002_access_audit.js"
 
 /** @since 0.1.0 @category models */
 export interface PgConfig {
@@ -47,6 +48,8 @@ export const dialect: Dialect = {
   name: "pg",
   instant: (ms) => new Date(ms),
   bool: (b) => b,
+  // Holds the row until commit: concurrent writers queue on it (the audit chain's head).
+  lockRow: "FOR UPDATE",
   classify: (error) => {
     const cause = error.cause as { code?: string; constraint?: string } | undefined
     const detail = cause?.constraint ?? ""
@@ -66,7 +69,10 @@ export const dialect: Dialect = {
 }
 
 /** @since 0.1.0 @category migrations */
-export const migrations = Migrator.fromRecord({ "0001_foundation": foundation })
+export const migrations = Migrator.fromRecord({
+  "0001_foundation": foundation,
+  "0002_access_audit": accessAudit
+})
 
 const dieOnSqlError = <A, E, R>(self: Effect.Effect<A, E | SqlError, R>): Effect.Effect<A, E, R> =>
   Effect.catchIf(self, (e): e is SqlError => e instanceof SqlError, Effect.die) as Effect.Effect<A, E, R>
@@ -105,7 +111,19 @@ export const make: Effect.Effect<Storage, never, SqlClient.SqlClient> = Effect.g
       )
     }).pipe(dieOnSqlError)
 
-  return Storage.of({ ...repositories, transaction })
+  // Outside any tenant: the transaction names only the slug, and the clinics_by_slug policy shows
+  // that one clinic row and nothing else.
+  const clinicBySlug = (slug: string) =>
+    sql.withTransaction(
+      Effect.zipRight(
+        sql`SELECT set_config('clinicore.slug', ${slug}, true)`,
+        sql`SELECT * FROM clinics WHERE slug = ${slug}`
+      )
+    ).pipe(
+      Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), Repositories.toClinicRow)),
+      Effect.orDie
+    )
+  return Storage.of({ ...repositories, clinicBySlug, transaction })
 })
 
 const currentUser = (sql: SqlClient.SqlClient) =>

@@ -166,8 +166,9 @@ layer(TestLayer, { timeout: "120 seconds", excludeTestServices: true })("Clinico
           Effect.provide(ClinicorePg.layer({ url: Redacted.make(db.appUrl), ownerUrl: Redacted.make(db.ownerUrl) }))
         )
       expect(Option.isNone(found)).toBe(true)
-      expect(yield* raw.execute("SELECT migration_id, name FROM effect_sql_migrations")).toEqual([
-        { migration_id: 1, name: "foundation" }
+      expect(yield* raw.execute("SELECT migration_id, name FROM effect_sql_migrations ORDER BY migration_id")).toEqual([
+        { migration_id: 1, name: "foundation" },
+        { migration_id: 2, name: "access_audit" }
       ])
     }))
 

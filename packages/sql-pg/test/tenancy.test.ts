@@ -17,8 +17,16 @@ import { inject } from "vitest"
 import { makeTestLayer, TestDatabase, withFreshDatabase } from "./utils/layer.js"
 import { seedClinic } from "./utils/seed.js"
 
-const tenantTables = ["staff", "doctors", "patients", "appointments"] as const
-const allTables = ["clinics", ...tenantTables] as const
+/**
+ * Every tenant table, read from the catalog (every public table with a `clinic_id` column), so a
+ * table added by a later migration is covered without touching this file.
+ */
+const tenantTables = Effect.flatMap(SqlClient.SqlClient, (sql) =>
+  sql<{ table_name: string }>`SELECT table_name FROM information_schema.columns
+    WHERE table_schema = 'public' AND column_name = 'clinic_id' ORDER BY table_name`).pipe(
+  Effect.map((rows) => rows.map((r) => r.table_name))
+)
+const allTables = Effect.map(tenantTables, (tables) => ["clinics", ...tables])
 
 const setTenant = (clinicId: string) =>
   Effect.flatMap(SqlClient.SqlClient, (sql) => sql`SELECT set_config('clinicore.clinic_id', ${clinicId}, true)`)
@@ -27,7 +35,7 @@ const setTenant = (clinicId: string) =>
 const visibleRows = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   const result: Record<string, ReadonlyArray<Record<string, unknown>>> = {}
-  for (const table of allTables) result[table] = yield* sql`SELECT * FROM ${sql(table)}`
+  for (const table of yield* allTables) result[table] = yield* sql`SELECT * FROM ${sql(table)}`
   return result
 })
 
@@ -52,19 +60,23 @@ layer(TestLayer, { timeout: "120 seconds", excludeTestServices: true })("Postgre
           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname <> 'effect_sql_migrations'
          ORDER BY c.relname`
-      expect(tables.map((t) => t.relname)).toEqual([...allTables].sort())
+      const expected = (yield* allTables).sort()
+      expect(expected).toEqual(expect.arrayContaining(["appointments", "audit_events", "clinics", "patients", "staff"]))
+      expect(tables.map((t) => t.relname)).toEqual(expected)
       for (const t of tables) {
         expect({ table: t.relname, rls: t.rls, forced: t.forced }).toEqual({ table: t.relname, rls: true, forced: true })
         // Membership in the owning role would bypass RLS just like ownership (FORCE aside).
         expect({ table: t.relname, ownerMember: t.ownerMember }).toEqual({ table: t.relname, ownerMember: false })
       }
 
-      const policies = yield* sql<{ tablename: string; qual: string; check: string }>`
-        SELECT tablename, qual, with_check AS check FROM pg_policies WHERE schemaname = 'public' ORDER BY tablename`
-      expect(policies.map((p) => p.tablename)).toEqual([...allTables].sort())
+      const policies = yield* sql<{ tablename: string; cmd: string; qual: string; check: string | null }>`
+        SELECT tablename, cmd, qual, with_check AS check FROM pg_policies WHERE schemaname = 'public' ORDER BY tablename`
+      expect([...new Set(policies.map((p) => p.tablename))]).toEqual(expected)
       for (const p of policies) {
         expect(p.qual).toContain("clinicore_current_clinic()")
-        expect(p.check).toContain("clinicore_current_clinic()")
+        // Only the slug lookup is read-only; every policy that lets a row in checks the tenant.
+        if (p.cmd === "SELECT") expect(p.check).toBeNull()
+        else expect(p.check).toContain("clinicore_current_clinic()")
       }
 
       const [me] = yield* sql<{ user: string; rolsuper: boolean; rolbypassrls: boolean }>`
@@ -83,14 +95,14 @@ layer(TestLayer, { timeout: "120 seconds", excludeTestServices: true })("Postgre
         const b = yield* seedClinic("RlsB", 3)
 
         // The superuser sees both clinics everywhere, so an empty result below means filtered.
-        for (const table of allTables) {
+        for (const table of yield* allTables) {
           const rows = yield* raw.execute(`SELECT * FROM ${table}`)
           const owners = new Set(rows.map((r) => owner(table, r)))
           expect({ table, a: owners.has(a.clinic.id), b: owners.has(b.clinic.id) }).toEqual({ table, a: true, b: true })
         }
 
         const asA = yield* sql.withTransaction(Effect.zipRight(setTenant(a.clinic.id), visibleRows))
-        for (const table of allTables) {
+        for (const table of yield* allTables) {
           const owners = asA[table]!.map((r) => owner(table, r))
           expect({ table, some: owners.length > 0 }).toEqual({ table, some: true })
           expect({ table, owners: [...new Set(owners)] }).toEqual({ table, owners: [a.clinic.id] })
@@ -103,11 +115,31 @@ layer(TestLayer, { timeout: "120 seconds", excludeTestServices: true })("Postgre
         const none = yield* sql.withTransaction(visibleRows)
         const emptySetting = yield* sql.withTransaction(Effect.zipRight(setTenant(""), visibleRows))
         const outside = yield* visibleRows
-        for (const table of allTables) {
+        for (const table of yield* allTables) {
           expect({ table, rows: none[table] }).toEqual({ table, rows: [] })
           expect({ table, rows: emptySetting[table] }).toEqual({ table, rows: [] })
           expect({ table, rows: outside[table] }).toEqual({ table, rows: [] })
         }
+      }))
+
+    it.effect("a slug lookup shows that one clinic row and nothing else, and never inside a tenant", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const a = yield* seedClinic("SlugA")
+        const b = yield* seedClinic("SlugB")
+        const setSlug = (slug: string) => sql`SELECT set_config('clinicore.slug', ${slug}, true)`
+        const bySlug = yield* sql.withTransaction(Effect.zipRight(setSlug(b.clinic.slug), visibleRows))
+        for (const [table, rows] of Object.entries(bySlug)) {
+          expect({ table, ids: rows.map((r) => owner(table, r)) }).toEqual({ table, ids: table === "clinics" ? [b.clinic.id] : [] })
+        }
+        const mixed = yield* sql.withTransaction(
+          Effect.zipRight(Effect.zipRight(setTenant(a.clinic.id), setSlug(b.clinic.slug)), visibleRows)
+        )
+        expect(mixed.clinics!.map((r) => r.id)).toEqual([a.clinic.id])
+        const storage = yield* Storage
+        const found = yield* storage.clinicBySlug(b.clinic.slug)
+        expect(found._tag === "Some" && found.value.clinic.id).toBe(b.clinic.id)
+        expect((yield* storage.clinicBySlug("no-such-clinic"))._tag).toBe("None")
       }))
 
     it.effect("as the app role, a tenant cannot write another clinic's rows or move its own rows out", () =>

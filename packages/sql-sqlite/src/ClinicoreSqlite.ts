@@ -16,7 +16,9 @@ import * as Config from "effect/Config"
 import type { ConfigError } from "effect/ConfigError"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import foundation from "./migrations/0001_foundation.js"
+import accessAudit from "./migrations/0002_access_audit.js"
 
 /** @since 0.1.0 @category models */
 export interface SqliteConfig {
@@ -35,6 +37,8 @@ export const dialect: Dialect = {
   name: "sqlite",
   instant: (ms) => ms,
   bool: (b) => (b ? 1 : 0),
+  // A write transaction holds the database's one write lock already: nothing to add per row.
+  lockRow: "",
   classify: (error) => {
     const cause = error.cause as { code?: string; message?: string } | undefined
     const detail = cause?.message ?? ""
@@ -55,7 +59,10 @@ export const dialect: Dialect = {
 }
 
 /** @since 0.1.0 @category migrations */
-export const migrations = Migrator.fromRecord({ "0001_foundation": foundation })
+export const migrations = Migrator.fromRecord({
+  "0001_foundation": foundation,
+  "0002_access_audit": accessAudit
+})
 
 const dieOnSqlError = <A, E, R>(self: Effect.Effect<A, E | SqlError, R>): Effect.Effect<A, E, R> =>
   Effect.catchIf(self, (e): e is SqlError => e instanceof SqlError, Effect.die) as Effect.Effect<A, E, R>
@@ -76,6 +83,10 @@ export const make = (config: { readonly busyTimeoutMs?: number | undefined } = {
     const repositories = yield* Repositories.make(dialect)
     return Storage.of({
       ...repositories,
+      clinicBySlug: (slug) =>
+        Effect.orDie(sql`SELECT * FROM clinics WHERE slug = ${slug}`).pipe(
+          Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), Repositories.toClinicRow))
+        ),
       transaction: () => (self) => dieOnSqlError(sql.withTransaction(self))
     })
   })

@@ -18,6 +18,11 @@ export interface Dialect {
   /** Binds an instant given in epoch milliseconds. */
   readonly instant: (epochMs: number) => unknown
   readonly bool: (value: boolean) => unknown
+  /**
+   * What to append to a `SELECT` of one row to hold it for the rest of the transaction (`FOR
+   * UPDATE` on Postgres; nothing on SQLite, whose write transactions are already exclusive).
+   */
+  readonly lockRow: string
   /** Which constraint, if any, a failed statement violated. */
   readonly classify: (error: SqlError) => Violation
 }

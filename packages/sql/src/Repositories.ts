@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import { AuditEvent, genesis } from "@clinicore/core/AuditEvent"
 import { Clinic } from "@clinicore/core/Clinic"
 import { Doctor } from "@clinicore/core/Doctor"
 import { Conflict } from "@clinicore/core/Errors"
@@ -18,7 +19,7 @@ import type { Dialect } from "./Dialect.js"
 import { bool, json, ms, type Row, str } from "./internal/rows.js"
 
 /** @since 0.1.0 @category models */
-export type Repositories = Omit<Storage.Storage, "transaction">
+export type Repositories = Omit<Storage.Storage, "transaction" | "clinicBySlug">
 
 const toClinic = (r: Row) =>
   new Clinic({
@@ -68,6 +69,27 @@ const toPatient = (r: Row): Storage.PatientRow => ({
   primaryDoctorId: (r.primary_doctor_id ?? null) as DoctorId | null,
   createdAt: ms(r.created_at)
 })
+
+const toAuditEvent = (r: Row) =>
+  new AuditEvent({
+    clinicId: r.clinic_id as ClinicId,
+    seq: Number(r.seq),
+    at: ms(r.at),
+    actorType: r.actor_type as AuditEvent["actorType"],
+    actorId: str(r.actor_id),
+    role: str(r.role),
+    action: r.action as string,
+    permissionKey: str(r.permission_key),
+    entityType: str(r.entity_type),
+    entityId: str(r.entity_id),
+    outcome: r.outcome as AuditEvent["outcome"],
+    reason: str(r.reason),
+    prevHash: r.prev_hash as string,
+    hash: r.hash as string
+  }, { disableValidation: true })
+
+/** Reads a clinic row (`SELECT * FROM clinics`). @since 0.1.0 @category rows */
+export const toClinicRow = (r: Row): Storage.ClinicRow => ({ clinic: toClinic(r), dataKey: r.data_key as string })
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`)
 
@@ -140,7 +162,7 @@ export const make = (dialect: Dialect): Effect.Effect<Repositories, never, SqlCl
         ),
       findById: (id) =>
         orDie(sql`SELECT * FROM clinics WHERE id = ${id}`).pipe(
-          Effect.map((rows) => first(rows, (r) => ({ clinic: toClinic(r), dataKey: r.data_key as string })))
+          Effect.map((rows) => first(rows, toClinicRow))
         ),
       update: (c) =>
         orDie(sql`UPDATE clinics SET name = ${c.name}, time_zone = ${c.timeZone}, currency = ${c.currency},
@@ -182,7 +204,13 @@ export const make = (dialect: Dialect): Effect.Effect<Repositories, never, SqlCl
         guard(recoverable(sql`DELETE FROM staff WHERE clinic_id = ${clinicId} AND id = ${id}`), {
           foreignKey: () => hasDependents(staffDependents(clinicId, id))
         }).pipe(Effect.asVoid),
-      dependents: staffDependents
+      dependents: staffDependents,
+      credentials: (clinicId, email) =>
+        orDie(sql`SELECT * FROM staff WHERE clinic_id = ${clinicId} AND email = ${email}`).pipe(
+          Effect.map((rows) => first(rows, (r) => ({ account: toStaff(r), passwordHash: str(r.password_hash) })))
+        ),
+      setPasswordHash: (clinicId, id, hash) =>
+        orDie(sql`UPDATE staff SET password_hash = ${hash} WHERE clinic_id = ${clinicId} AND id = ${id}`).pipe(Effect.asVoid)
     }
 
     const doctors: Storage.DoctorRepository = {
@@ -272,5 +300,92 @@ export const make = (dialect: Dialect): Effect.Effect<Repositories, never, SqlCl
       dependents: patientDependents
     }
 
-    return { clinics, staff, doctors, patients }
+    const permissionRows = (clinicId: ClinicId, rows: ReadonlyArray<Storage.PermissionRow>, at: number) =>
+      rows.map((r) => ({
+        clinic_id: clinicId,
+        role: r.role,
+        permission_key: r.key,
+        granted: dialect.bool(r.granted),
+        updated_at: dialect.instant(at)
+      }))
+
+    const access: Storage.AccessRepository = {
+      principal: (clinicId, staffId, key) =>
+        orDie(sql`SELECT c.*, s.id AS s_id, s.name AS s_name, s.email AS s_email, s.role AS s_role,
+            s.status AS s_status, s.created_at AS s_created_at, rp.granted AS rp_granted
+          FROM clinics c
+          LEFT JOIN staff s ON s.clinic_id = c.id AND s.id = ${staffId}
+          LEFT JOIN role_permissions rp ON rp.clinic_id = c.id AND rp.role = s.role AND rp.permission_key = ${key}
+          WHERE c.id = ${clinicId}`).pipe(
+          Effect.map((rows) =>
+            first(rows, (r) => ({
+              clinic: toClinicRow(r),
+              account: r.s_id == null ? Option.none() : Option.some(toStaff({
+                id: r.s_id,
+                clinic_id: r.id,
+                name: r.s_name,
+                email: r.s_email,
+                role: r.s_role,
+                status: r.s_status,
+                created_at: r.s_created_at
+              })),
+              stored: r.rp_granted == null ? undefined : bool(r.rp_granted)
+            }))
+          )
+        ),
+      matrix: (clinicId) =>
+        orDie(sql`SELECT role, permission_key, granted FROM role_permissions WHERE clinic_id = ${clinicId}`).pipe(
+          Effect.map((rows) =>
+            rows.map((r) => ({ role: r.role as Storage.PermissionRow["role"], key: r.permission_key as string, granted: bool(r.granted) }))
+          )
+        ),
+      set: (clinicId, rows, at) =>
+        rows.length === 0 ? Effect.void : orDie(sql`INSERT INTO role_permissions ${sql.insert(permissionRows(clinicId, rows, at))}
+          ON CONFLICT (clinic_id, role, permission_key)
+          DO UPDATE SET granted = excluded.granted, updated_at = excluded.updated_at`).pipe(Effect.asVoid),
+      seed: (clinicId, rows, at) =>
+        rows.length === 0 ? Effect.void : orDie(sql`INSERT INTO role_permissions ${sql.insert(permissionRows(clinicId, rows, at))}
+          ON CONFLICT (clinic_id, role, permission_key) DO NOTHING`).pipe(Effect.asVoid)
+    }
+
+    const audit: Storage.AuditRepository = {
+      init: (clinicId) =>
+        orDie(sql`INSERT INTO audit_heads (clinic_id, seq, hash) VALUES (${clinicId}, 0, ${genesis})`).pipe(Effect.asVoid),
+      lockHead: (clinicId) =>
+        orDie(sql`SELECT seq, hash FROM audit_heads WHERE clinic_id = ${clinicId} ${sql.literal(dialect.lockRow)}`).pipe(
+          Effect.map((rows) => ({ seq: Number(rows[0]!.seq), hash: rows[0]!.hash as string }))
+        ),
+      append: (e) =>
+        orDie(Effect.zipRight(
+          sql`INSERT INTO audit_events (clinic_id, seq, at, actor_type, actor_id, role, action, permission_key,
+              entity_type, entity_id, outcome, reason, prev_hash, hash)
+            VALUES (${e.clinicId}, ${e.seq}, ${dialect.instant(e.at)}, ${e.actorType}, ${e.actorId}, ${e.role}, ${e.action},
+              ${e.permissionKey}, ${e.entityType}, ${e.entityId}, ${e.outcome}, ${e.reason}, ${e.prevHash}, ${e.hash})`,
+          sql`UPDATE audit_heads SET seq = ${e.seq}, hash = ${e.hash} WHERE clinic_id = ${e.clinicId}`
+        )).pipe(Effect.asVoid),
+      list: (clinicId, f) =>
+        orDie(sql`SELECT * FROM audit_events WHERE ${
+          sql.and([
+            sql`clinic_id = ${clinicId}`,
+            ...(f.actorId === undefined ? [] : [sql`actor_id = ${f.actorId}`]),
+            ...(f.entityType === undefined ? [] : [sql`entity_type = ${f.entityType}`]),
+            ...(f.entityId === undefined ? [] : [sql`entity_id = ${f.entityId}`]),
+            ...(f.action === undefined ? [] : [sql`action = ${f.action}`]),
+            ...(f.from === undefined ? [] : [sql`at >= ${dialect.instant(f.from)}`]),
+            ...(f.to === undefined ? [] : [sql`at < ${dialect.instant(f.to)}`]),
+            ...(f.afterSeq === undefined ? [] : [sql`seq > ${f.afterSeq}`])
+          ])
+        } ORDER BY seq LIMIT ${f.limit}`).pipe(Effect.map((rows) => rows.map(toAuditEvent))),
+      chain: (clinicId) =>
+        Effect.all({
+          events: orDie(sql`SELECT * FROM audit_events WHERE clinic_id = ${clinicId} ORDER BY seq`).pipe(
+            Effect.map((rows) => rows.map(toAuditEvent))
+          ),
+          head: orDie(sql`SELECT seq, hash FROM audit_heads WHERE clinic_id = ${clinicId}`).pipe(
+            Effect.map((rows) => ({ seq: Number(rows[0]?.seq ?? 0), hash: String(rows[0]?.hash ?? genesis) }))
+          )
+        })
+    }
+
+    return { clinics, staff, doctors, patients, access, audit }
   })

@@ -7,6 +7,9 @@
 import { randomBytes } from "node:crypto"
 import * as Actor from "@clinicore/core/Actor"
 import type { Clinic } from "@clinicore/core/Clinic"
+import { Access } from "@clinicore/core/Access"
+import { Accounts } from "@clinicore/core/Accounts"
+import { Audit } from "@clinicore/core/Audit"
 import { Clinics } from "@clinicore/core/Clinics"
 import { Doctors } from "@clinicore/core/Doctors"
 import type { ClinicId, StaffId } from "@clinicore/core/Ids"
@@ -77,7 +80,7 @@ export const everyOperation = (ids: {
   readonly staffId: string
   readonly doctorId: string
   readonly patientId: string
-}): Record<ClinicOperation, Effect.Effect<unknown, unknown, Actor.Actor | Clinics | Staff | Doctors | Patients>> => ({
+}): Record<ClinicOperation, Effect.Effect<unknown, unknown, Services>> => ({
   "Clinics.get": Effect.flatMap(Clinics, (s) => s.get()),
   "Clinics.updateSettings": Effect.flatMap(Clinics, (s) => s.updateSettings({ slotMinutes: 20 })),
   "Staff.create": Effect.flatMap(Staff, (s) =>
@@ -102,8 +105,18 @@ export const everyOperation = (ids: {
   "Patients.update": Effect.flatMap(Patients, (s) => s.update({ id: ids.patientId, fullName: "Renamed" })),
   "Patients.block": Effect.flatMap(Patients, (s) => s.block({ id: ids.patientId, reason: "test" })),
   "Patients.unblock": Effect.flatMap(Patients, (s) => s.unblock(ids.patientId)),
-  "Patients.delete": Effect.flatMap(Patients, (s) => s.delete(ids.patientId))
+  "Patients.delete": Effect.flatMap(Patients, (s) => s.delete(ids.patientId)),
+  "Access.matrix": Effect.flatMap(Access, (s) => s.matrix()),
+  "Access.set": Effect.flatMap(Access, (s) => s.set([{ role: "nurse", key: "inventory.delete", granted: false }])),
+  "Access.seedDefaults": Effect.flatMap(Access, (s) => s.seedDefaults()),
+  "Accounts.setPassword": Effect.flatMap(Accounts, (s) => s.setPassword({ staffId: ids.staffId, password: "Str0ng!pass" })),
+  "Accounts.changePassword": Effect.flatMap(Accounts, (s) => s.changePassword({ current: "Str0ng!pass", next: "N3w!password" })),
+  "Audit.list": Effect.flatMap(Audit, (s) => s.list()),
+  "Audit.verify": Effect.flatMap(Audit, (s) => s.verify())
 })
+
+/** Every service a fixture call may need. @since 0.1.0 @category fixtures */
+export type Services = Actor.Actor | Clinics | Staff | Doctors | Patients | Access | Accounts | Audit
 
 /** Platform operations run by a clinic's user are refused too; these take a clinic id. @since 0.1.0 @category fixtures */
 export const everyPlatformOperation = (

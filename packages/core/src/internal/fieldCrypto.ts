@@ -68,6 +68,11 @@ export const make = (masterKeys: MasterKeys): FieldCrypto => {
         // The cause is dropped on purpose: nothing about the value may reach a log.
         catch: () => new Error(`ciphertext of ${at.table}.${at.column} does not belong to this record`)
       }).pipe(Effect.orDie),
+    keyedMac: (wrapped, clinicId, purpose) =>
+      Effect.sync(() => {
+        const key = Buffer.from(hkdfSync("sha256", unwrap(wrapped, clinicId).enc, Buffer.alloc(0), `clinicore/${purpose}/v1`, 32))
+        return (data: string) => createHmac("sha256", key).update(data).digest("base64url")
+      }),
     blindIndex: (wrapped, clinicId, column, value) =>
       Effect.sync(() =>
         createHmac("sha256", unwrap(wrapped, clinicId).index).update(`${column}|${normalizeIdentifier(value)}`).digest("base64url")

@@ -1,73 +1,168 @@
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
-import { Actor } from "../Actor.js"
+import { Actor, type Principal } from "../Actor.js"
 import type { Clinic } from "../Clinic.js"
 import { Inactive, PermissionDenied, Unauthenticated } from "../Errors.js"
+import type { FieldCrypto } from "../FieldCrypto.js"
 import type { ClinicId } from "../Ids.js"
-import { type ClinicOperation, type Operation, operations } from "../Operations.js"
-import { defaultAllows, type PermissionKey } from "../Permission.js"
+import { type ClinicOperation, type OperationSpec, operations, type PlatformOperation } from "../Operations.js"
+import { resolve } from "../Permission.js"
 import type { StaffAccount } from "../StaffAccount.js"
 import type { ClinicRow, Storage } from "../Storage.js"
+import { appendAudit, type AuditDraft } from "./audit.js"
+
+/** What every service needs to run its operations. */
+export interface Deps {
+  readonly storage: Storage
+  readonly fieldCrypto: FieldCrypto
+}
 
 /** What an operation body knows about who is acting and where. */
 export interface Acting {
   readonly clinic: Clinic
   readonly clinicRow: ClinicRow
-  readonly key: PermissionKey
   /** The acting staff account; `None` for a system principal. */
   readonly user: Option.Option<StaffAccount>
 }
 
-const inactive = (account: StaffAccount): Option.Option<Inactive> =>
-  account.status === "active"
-    ? Option.none()
-    : Option.some(new Inactive({ reason: `user_${account.status}` as const }))
+type Refusal = PermissionDenied | Inactive | Unauthenticated
+
+/** Why `principal` may not run an operation requiring `spec.key`, if it may not. Pure. */
+const refusal = (
+  spec: OperationSpec,
+  principal: Principal,
+  clinic: Clinic,
+  account: Option.Option<StaffAccount>,
+  stored: boolean | undefined
+): Refusal | undefined => {
+  if (!clinic.active) return new Inactive({ reason: "clinic_inactive" })
+  if (principal._tag === "System") {
+    return spec.key === "admin" || spec.key === "self" || spec.key === "platform"
+      ? new PermissionDenied({ permission: spec.key, reason: "wrong_principal" })
+      : undefined
+  }
+  if (Option.isNone(account)) return new Unauthenticated()
+  const { role, status } = account.value
+  if (status !== "active") return new Inactive({ reason: `user_${status}` })
+  if (spec.key === "self") return undefined
+  if (spec.key === "admin" || spec.key === "platform") {
+    return role === "admin" ? undefined : new PermissionDenied({ permission: spec.key, reason: "not_granted" })
+  }
+  return resolve(role, spec.key, stored) ? undefined : new PermissionDenied({ permission: spec.key, reason: "not_granted" })
+}
+
+const actorOf = (principal: Principal, account: Option.Option<StaffAccount>) =>
+  principal._tag === "User"
+    ? { actorType: "user" as const, actorId: principal.staffId, role: Option.getOrNull(Option.map(account, (a) => a.role)) }
+    : principal._tag === "System"
+    ? { actorType: "system" as const, actorId: principal.job, role: null }
+    : { actorType: "platform" as const, actorId: null, role: null }
+
+const reasonOf = (error: Refusal) =>
+  error._tag === "Unauthenticated" ? "unauthenticated" : error.reason
 
 /**
- * Runs an operation of the registry inside one transaction scoped to the actor's clinic: the
- * clinic must exist and be active, a user must be active and hold the operation's key, all before
- * the body reads or writes anything.
+ * Runs an operation of the registry inside one transaction scoped to the actor's clinic. Before the
+ * body reads or writes anything, the clinic must be active and the principal allowed (status and
+ * the clinic's permission matrix, read in the same transaction, so a change applies to the very
+ * next call). Refusals, successful writes and reads of patient records are appended to the audit
+ * chain in the same transaction; a refusal is committed with its audit event while the body's
+ * failures roll everything back.
  */
 export const clinicOperation = <A, E, R>(
-  storage: Storage,
+  deps: Deps,
   name: ClinicOperation,
-  body: (acting: Acting) => Effect.Effect<A, E, R>
-): Effect.Effect<A, E | PermissionDenied | Inactive | Unauthenticated, R | Actor> =>
+  body: (acting: Acting) => Effect.Effect<A, E, R>,
+  entityIdOf?: (a: A) => string | null
+): Effect.Effect<A, E | Refusal, R | Actor> => guarded(deps, name, operations[name], body, entityIdOf)
+
+/**
+ * `clinicOperation` for an operation outside the registry: a host's own operation checked with
+ * `Access.check`, which names its key itself.
+ */
+export const guarded = <A, E, R>(
+  deps: Deps,
+  name: string,
+  spec: OperationSpec,
+  body: (acting: Acting) => Effect.Effect<A, E, R>,
+  entityIdOf: (a: A) => string | null = (a) =>
+    typeof a === "object" && a !== null && "id" in a && typeof a.id === "string" ? a.id : null
+): Effect.Effect<A, E | Refusal, R | Actor> =>
   Effect.gen(function*() {
-    const actor = yield* Actor
-    const key = operations[name] as PermissionKey
-    if (actor._tag === "Platform") return yield* new PermissionDenied({ permission: key, reason: "wrong_principal" })
-    return yield* storage.transaction(actor.clinicId)(
+    const principal = yield* Actor
+    if (principal._tag === "Platform") {
+      return yield* new PermissionDenied({ permission: spec.key, reason: "wrong_principal" })
+    }
+    const { fieldCrypto, storage } = deps
+    const outcome = yield* storage.transaction(principal.clinicId)(
       Effect.gen(function*() {
-        const clinicRow = yield* storage.clinics.findById(actor.clinicId)
-        if (Option.isNone(clinicRow)) return yield* new Unauthenticated()
-        const clinic = clinicRow.value.clinic
-        if (!clinic.active) return yield* new Inactive({ reason: "clinic_inactive" })
-        let user = Option.none<StaffAccount>()
-        if (actor._tag === "User") {
-          const account = yield* storage.staff.findById(actor.clinicId, actor.staffId)
-          if (Option.isNone(account)) return yield* new Unauthenticated()
-          const refused = inactive(account.value)
-          if (Option.isSome(refused)) return yield* refused.value
-          if (!defaultAllows(account.value.role, key)) {
-            return yield* new PermissionDenied({ permission: key, reason: "not_granted" })
-          }
-          user = account
-        }
-        return yield* body({ clinic, clinicRow: clinicRow.value, key, user })
+        const staffId = principal._tag === "User" ? principal.staffId : null
+        const loaded = yield* storage.access.principal(principal.clinicId, staffId, spec.key)
+        if (Option.isNone(loaded)) return Either.left<Refusal>(new Unauthenticated())
+        const { account, clinic: clinicRow, stored } = loaded.value
+        const draft = (rest: Pick<AuditDraft, "outcome" | "reason" | "entityId">): AuditDraft => ({
+          ...actorOf(principal, account),
+          action: name,
+          permissionKey: spec.key,
+          entityType: spec.entity,
+          ...rest
+        })
+        const deny = (error: Refusal) =>
+          Effect.as(
+            appendAudit(storage, fieldCrypto, clinicRow, draft({ outcome: "denied", reason: reasonOf(error), entityId: null })),
+            Either.left<Refusal>(error)
+          )
+        const refused = refusal(spec, principal, clinicRow.clinic, account, stored)
+        if (refused !== undefined) return yield* deny(refused)
+        const user = principal._tag === "User" ? account : Option.none()
+        return yield* body({ clinic: clinicRow.clinic, clinicRow, user }).pipe(
+          Effect.tap((a) =>
+            spec.audit === "none"
+              ? Effect.void
+              : appendAudit(storage, fieldCrypto, clinicRow, draft({ outcome: "ok", reason: null, entityId: entityIdOf(a) }))
+          ),
+          Effect.map((a) => Either.right<A>(a)),
+          // A rule inside the body (a doctor's own appointments) refused: nothing was written yet,
+          // so the denial is recorded and committed like any other.
+          Effect.catchAll((e: E) => e instanceof PermissionDenied ? deny(e) : Effect.fail(e))
+        )
       })
     )
+    return yield* outcome
   }).pipe(Effect.withSpan(name))
 
-/** Runs a platform operation (creating, activating, deactivating clinics) in a transaction of that clinic. */
+/**
+ * Runs a platform operation (creating, activating, deactivating clinics) in a transaction of that
+ * clinic, and records it in the clinic's audit chain.
+ */
 export const platformOperation = <A, E, R>(
-  storage: Storage,
-  name: Exclude<Operation, ClinicOperation>,
+  deps: Deps,
+  name: PlatformOperation,
   clinicId: ClinicId,
-  body: Effect.Effect<A, E, R>
+  body: Effect.Effect<readonly [A, ClinicRow], E, R>
 ): Effect.Effect<A, E | PermissionDenied, R | Actor> =>
   Effect.gen(function*() {
-    const actor = yield* Actor
-    if (actor._tag !== "Platform") return yield* new PermissionDenied({ permission: name, reason: "wrong_principal" })
-    return yield* storage.transaction(clinicId)(body)
+    const principal = yield* Actor
+    if (principal._tag !== "Platform") {
+      return yield* new PermissionDenied({ permission: "platform", reason: "wrong_principal" })
+    }
+    const { fieldCrypto, storage } = deps
+    return yield* storage.transaction(clinicId)(
+      Effect.gen(function*() {
+        const [a, clinicRow] = yield* body
+        yield* appendAudit(storage, fieldCrypto, clinicRow, {
+          actorType: "platform",
+          actorId: null,
+          role: null,
+          action: name,
+          permissionKey: "platform",
+          entityType: "Clinic",
+          entityId: clinicId,
+          outcome: "ok",
+          reason: null
+        })
+        return a
+      })
+    )
   }).pipe(Effect.withSpan(name))

@@ -1,0 +1,74 @@
+/**
+ * The Audit service: list a clinic's events and verify its chain.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import type { Actor } from "./Actor.js"
+import { type AuditEvent, type ChainBreak, verifyChain } from "./AuditEvent.js"
+import type { Inactive, PermissionDenied, Unauthenticated, ValidationError } from "./Errors.js"
+import { FieldCrypto } from "./FieldCrypto.js"
+import { chainPurpose } from "./internal/audit.js"
+import { clinicOperation, type Deps } from "./internal/operation.js"
+import { decode } from "./internal/validation.js"
+import { Storage } from "./Storage.js"
+
+type Refusal = PermissionDenied | Inactive | Unauthenticated
+
+/** Filters for `Audit.list`; times are epoch milliseconds, `to` exclusive. @since 0.1.0 @category inputs */
+export const AuditQuery = Schema.Struct({
+  actorId: Schema.optional(Schema.String),
+  entityType: Schema.optional(Schema.String),
+  entityId: Schema.optional(Schema.String),
+  action: Schema.optional(Schema.String),
+  from: Schema.optional(Schema.Number),
+  to: Schema.optional(Schema.Number),
+  /** Events after this sequence number (for paging). */
+  afterSeq: Schema.optional(Schema.Int),
+  limit: Schema.optionalWith(Schema.Int.pipe(Schema.between(1, 10_000)), { default: () => 100 })
+})
+/** @since 0.1.0 @category inputs */
+export type AuditQuery = typeof AuditQuery.Encoded
+
+/** @since 0.1.0 @category models */
+export interface Verification {
+  readonly events: number
+  /** The first broken link; absent when the whole chain verifies. */
+  readonly firstBreak?: ChainBreak | undefined
+}
+
+/** @since 0.1.0 @category models */
+export interface Audit {
+  /** Events in sequence order. */
+  readonly list: (query?: AuditQuery) => Effect.Effect<ReadonlyArray<AuditEvent>, ValidationError | Refusal, Actor>
+  /** Recomputes the clinic's chain and reports the first broken link. */
+  readonly verify: () => Effect.Effect<Verification, Refusal, Actor>
+}
+
+/** @since 0.1.0 @category tags */
+export const Audit: Context.Tag<Audit, Audit> = Context.GenericTag<Audit>("@clinicore/core/Audit")
+
+/** @since 0.1.0 @category constructors */
+export const make: Effect.Effect<Audit, never, Storage | FieldCrypto> = Effect.gen(function*() {
+  const deps: Deps = { storage: yield* Storage, fieldCrypto: yield* FieldCrypto }
+  const { fieldCrypto, storage } = deps
+  return {
+    list: (query = {}) =>
+      clinicOperation(deps, "Audit.list", ({ clinic }) =>
+        Effect.flatMap(decode(AuditQuery, query), (valid) => storage.audit.list(clinic.id, valid)), () => null),
+    verify: () =>
+      clinicOperation(deps, "Audit.verify", ({ clinic, clinicRow }) =>
+        Effect.gen(function*() {
+          const mac = yield* fieldCrypto.keyedMac(clinicRow.dataKey, clinic.id, chainPurpose)
+          const { events, head } = yield* storage.audit.chain(clinic.id)
+          const firstBreak = verifyChain(events, head, mac)
+          return firstBreak === undefined ? { events: events.length } : { events: events.length, firstBreak }
+        }), () => null)
+  }
+})
+
+/** @since 0.1.0 @category layers */
+export const layer: Layer.Layer<Audit, never, Storage | FieldCrypto> = Layer.effect(Audit, make)

@@ -1,0 +1,99 @@
+/**
+ * Audit events: one per mutation, permission denial, matrix change and read of a patient record,
+ * appended in the same transaction, chained per clinic with an HMAC and numbered without gaps.
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+import { ClinicId } from "./Ids.js"
+
+/** @since 0.1.0 @category models */
+export const ActorType = Schema.Literal("user", "system", "platform")
+
+/** @since 0.1.0 @category models */
+export const Outcome = Schema.Literal("ok", "denied")
+
+/**
+ * An audit event. It names who acted (id and role, never a name or email), what they did (the
+ * operation and its permission key), on which entity (type and id), and the outcome; it never
+ * holds a field's value.
+ *
+ * @since 0.1.0 @category models
+ */
+export class AuditEvent extends Schema.Class<AuditEvent>("@clinicore/core/AuditEvent")({
+  clinicId: ClinicId,
+  /** 1, 2, 3, … per clinic, without gaps. */
+  seq: Schema.Number,
+  at: Schema.Number,
+  actorType: ActorType,
+  actorId: Schema.NullOr(Schema.String),
+  role: Schema.NullOr(Schema.String),
+  /** The operation, e.g. `Patients.create`. */
+  action: Schema.String,
+  permissionKey: Schema.NullOr(Schema.String),
+  entityType: Schema.NullOr(Schema.String),
+  entityId: Schema.NullOr(Schema.String),
+  outcome: Outcome,
+  /** Why it was denied (`not_granted`, `user_inactive`, …), or a short note. */
+  reason: Schema.NullOr(Schema.String),
+  prevHash: Schema.String,
+  hash: Schema.String
+}) {}
+
+/** The hash a clinic's chain starts from. @since 0.1.0 @category chain */
+export const genesis = "genesis"
+
+/**
+ * The bytes the HMAC covers: every field but `hash`, in a fixed order.
+ *
+ * @since 0.1.0 @category chain
+ */
+export const canonical = (e: Omit<AuditEvent, "hash">): string =>
+  JSON.stringify([
+    e.clinicId,
+    e.seq,
+    e.at,
+    e.actorType,
+    e.actorId,
+    e.role,
+    e.action,
+    e.permissionKey,
+    e.entityType,
+    e.entityId,
+    e.outcome,
+    e.reason,
+    e.prevHash
+  ])
+
+/**
+ * The first broken link of a chain, if any.
+ *
+ * @since 0.1.0 @category chain
+ */
+export type ChainBreak = {
+  readonly seq: number
+  readonly problem: "gap" | "hash_mismatch" | "broken_link" | "head_mismatch"
+}
+
+/**
+ * Checks a clinic's events (ordered by `seq`) against the HMAC and the stored head. Any edit,
+ * deletion (inside or at the end) or reordering breaks it.
+ *
+ * @since 0.1.0 @category chain
+ */
+export const verifyChain = (
+  events: ReadonlyArray<AuditEvent>,
+  head: { readonly seq: number; readonly hash: string },
+  mac: (data: string) => string
+): ChainBreak | undefined => {
+  let prev = genesis
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!
+    if (e.seq !== i + 1) return { seq: i + 1, problem: "gap" }
+    if (e.prevHash !== prev) return { seq: e.seq, problem: "broken_link" }
+    if (mac(canonical(e)) !== e.hash) return { seq: e.seq, problem: "hash_mismatch" }
+    prev = e.hash
+  }
+  if (head.seq !== events.length || head.hash !== prev) return { seq: events.length + 1, problem: "head_mismatch" }
+  return undefined
+}
