@@ -10,24 +10,11 @@
  * Output is deterministic: no dates, keys in catalogue order, roles in `Role` order.
  */
 import { readFileSync, writeFileSync } from "node:fs"
-import { createRequire } from "node:module"
-import { fileURLToPath, pathToFileURL } from "node:url"
-import type * as PermissionModule from "../packages/core/src/Permission.js"
-import type * as StaffAccountModule from "../packages/core/src/StaffAccount.js"
+import { fileURLToPath } from "node:url"
+import { builtInKeys, libraryKeys, resolve, seedModules } from "@clinicore/core/Permission"
+import { Role } from "@clinicore/core/StaffAccount"
 
-// The repository root does not depend on @clinicore/core, so a bare import from scripts/ does not
-// resolve. Resolve the specifier through the package's own `exports` map (package self-reference)
-// instead: with the @clinicore/source condition this is packages/core/src/<Module>.ts.
-const fromCore = createRequire(new URL("../packages/core/package.json", import.meta.url))
-const load = async <M>(specifier: string): Promise<M> =>
-  (await import(pathToFileURL(fromCore.resolve(specifier)).href)) as M
-
-const { seedModules, libraryKeys, builtInKeys, resolve } = await load<typeof PermissionModule>(
-  "@clinicore/core/Permission"
-)
-const { Role } = await load<typeof StaffAccountModule>("@clinicore/core/StaffAccount")
-
-type Role = StaffAccountModule.Role
+type Role = typeof Role.Type
 const roles: ReadonlyArray<Role> = Role.literals
 
 const docPath = fileURLToPath(new URL("../docs/permissions.md", import.meta.url))
