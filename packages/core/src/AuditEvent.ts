@@ -40,6 +40,13 @@ export class AuditEvent extends Schema.Class<AuditEvent>("@clinicore/core/AuditE
   hash: Schema.String
 }) {}
 
+/**
+ * What the chain's HMAC key is derived for from the clinic's data key (`FieldCrypto.keyedMac`).
+ *
+ * @since 0.1.0 @category chain
+ */
+export const chainPurpose = "audit-chain"
+
 /** The hash a clinic's chain starts from. @since 0.1.0 @category chain */
 export const genesis = "genesis"
 

@@ -140,6 +140,12 @@ const migrate = (config: PgConfig): Layer.Layer<never, SqlError | Migrator.Migra
     const runtimeRole = yield* currentUser(runtime)
     yield* Effect.gen(function*() {
       const sql = yield* SqlClient.SqlClient
+      // Several processes may start at once: a session-level advisory lock (the owner's client has
+      // one connection) lets one migrate while the others wait, then find nothing left to do.
+      yield* Effect.acquireRelease(
+        sql`SELECT pg_advisory_lock(hashtext('clinicore.migrations'))`,
+        () => Effect.orDie(sql`SELECT pg_advisory_unlock(hashtext('clinicore.migrations'))`)
+      )
       yield* Migrator.make({})({ loader: migrations })
       if (config.ownerUrl === undefined) return
       if ((yield* currentUser(sql)) === runtimeRole) return
@@ -154,7 +160,7 @@ const migrate = (config: PgConfig): Layer.Layer<never, SqlError | Migrator.Migra
       for (const { signature } of functions) {
         yield* sql`GRANT EXECUTE ON FUNCTION ${sql.literal(signature)} TO ${role}`
       }
-    }).pipe(Effect.provide(PgClient.layer({ url: config.ownerUrl ?? config.url, maxConnections: 1 })))
+    }).pipe(Effect.scoped, Effect.provide(PgClient.layer({ url: config.ownerUrl ?? config.url, maxConnections: 1 })))
   }))
 
 /**

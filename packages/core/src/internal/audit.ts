@@ -1,14 +1,12 @@
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
-import { AuditEvent, canonical } from "../AuditEvent.js"
+import { AuditEvent, canonical, chainPurpose } from "../AuditEvent.js"
 import type { FieldCrypto } from "../FieldCrypto.js"
 import type { ClinicRow, Storage } from "../Storage.js"
 
 /** An event before the chain numbers and hashes it. */
 export type AuditDraft = Omit<AuditEvent, "clinicId" | "seq" | "at" | "prevHash" | "hash">
 
-/** The chain key's purpose: one HMAC key per clinic, derived from its data key. */
-export const chainPurpose = "audit-chain"
 
 /**
  * Appends an event to the clinic's chain inside the current transaction. The head row stays

@@ -6,8 +6,9 @@
  */
 import { randomBytes } from "node:crypto"
 import * as FieldCrypto from "@clinicore/core/FieldCrypto"
-import type { Storage } from "@clinicore/core/Storage"
+import { Storage as StorageTag, type Storage } from "@clinicore/core/Storage"
 import { RawAccess } from "@clinicore/testing/RawAccess"
+import { Twin } from "@clinicore/testing/Twin"
 import type { MigrationError } from "@effect/sql/Migrator"
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
@@ -69,7 +70,7 @@ export interface TestLayerOptions {
 export const makeTestLayer = (
   db: FreshDatabase,
   options: TestLayerOptions = {}
-): Layer.Layer<Storage | SqlClient.SqlClient | RawAccess | FieldCrypto.FieldCrypto, SqlError | MigrationError> =>
+): Layer.Layer<Storage | SqlClient.SqlClient | RawAccess | FieldCrypto.FieldCrypto | Twin, SqlError | MigrationError> =>
   Layer.mergeAll(
     ClinicorePg.layer({
       url: Redacted.make(db.appUrl),
@@ -77,7 +78,14 @@ export const makeTestLayer = (
       maxConnections: options.maxConnections
     }),
     rawAccessLayer(db.adminUrl),
-    fieldCryptoLayer
+    fieldCryptoLayer,
+    twinLayer(db)
+  )
+
+/** A second Storage with its own pool on the same database, as another process would have. */
+export const twinLayer = (db: FreshDatabase): Layer.Layer<Twin, SqlError | MigrationError> =>
+  Layer.effect(Twin, Effect.map(StorageTag, (storage) => Twin.of({ storage }))).pipe(
+    Layer.provide(ClinicorePg.layer({ url: Redacted.make(db.appUrl), ownerUrl: Redacted.make(db.ownerUrl), maxConnections: 2 }))
   )
 
 /** The fresh database a suite runs on (its roles and URLs). */

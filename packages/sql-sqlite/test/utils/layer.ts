@@ -2,7 +2,9 @@ import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Fixtures from "@clinicore/testing/Fixtures"
+import { Storage } from "@clinicore/core/Storage"
 import { RawAccess } from "@clinicore/testing/RawAccess"
+import { Twin } from "@clinicore/testing/Twin"
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -23,5 +25,9 @@ export const makeTestLayer = (filename: string) =>
           instant: (ms) => ms
         }))
     ),
-    Fixtures.fieldCryptoLayer
+    Fixtures.fieldCryptoLayer,
+    // Another connection to the same file, as a second process would open.
+    Layer.effect(Twin, Effect.map(Storage, (storage) => Twin.of({ storage }))).pipe(
+      Layer.provide(ClinicoreSqlite.layer({ filename }))
+    )
   ).pipe(Layer.provideMerge(ClinicoreSqlite.layer({ filename })))

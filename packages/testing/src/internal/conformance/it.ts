@@ -1,0 +1,9 @@
+import type { Services } from "../../Fixtures.js"
+import type { FieldCrypto } from "@clinicore/core/FieldCrypto"
+import type { Storage } from "@clinicore/core/Storage"
+import type { Vitest } from "@effect/vitest"
+import type { RawAccess } from "../../RawAccess.js"
+import type { Twin } from "../../Twin.js"
+
+/** The `it` every conformance file registers its tests with. */
+export type SuiteIt = Vitest.MethodsNonLive<Exclude<Services, import("@clinicore/core/Actor").Actor> | Storage | RawAccess | FieldCrypto | Twin, true>
