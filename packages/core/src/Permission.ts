@@ -181,3 +181,12 @@ export const catalogue = (hostKeys: ReadonlyArray<string> = []): Catalogue => {
  */
 export const resolve = (role: Role, key: string, stored: boolean | undefined): boolean =>
   role === "admin" || (stored ?? (defaultGrants[role] as ReadonlyArray<string>).includes(key))
+
+/**
+ * The own-records rule: a doctor may change only records they own (the status of their own
+ * appointments); other roles are bound by their keys alone.
+ *
+ * @since 0.1.0 @category resolution
+ */
+export const ownsOrUnrestricted = (role: Role, actorStaffId: string, ownerStaffId: string | null): boolean =>
+  role !== "doctor" || actorStaffId === ownerStaffId

@@ -7,7 +7,7 @@ import { Inactive, PermissionDenied, Unauthenticated } from "../Errors.js"
 import type { FieldCrypto } from "../FieldCrypto.js"
 import type { ClinicId } from "../Ids.js"
 import { type ClinicOperation, type OperationSpec, operations, type PlatformOperation } from "../Operations.js"
-import { resolve } from "../Permission.js"
+import { ownsOrUnrestricted, resolve } from "../Permission.js"
 import type { StaffAccount } from "../StaffAccount.js"
 import type { ClinicRow, Storage } from "../Storage.js"
 import { appendAudit, type AuditDraft } from "./audit.js"
@@ -22,11 +22,26 @@ export interface Deps {
 export interface Acting {
   readonly clinic: Clinic
   readonly clinicRow: ClinicRow
+  /** The key the operation declared. */
+  readonly key: OperationSpec["key"]
   /** The acting staff account; `None` for a system principal. */
   readonly user: Option.Option<StaffAccount>
 }
 
 type Refusal = PermissionDenied | Inactive | Unauthenticated
+
+/**
+ * Fails with `PermissionDenied { not_own_record }` when a doctor acts on a record that is not theirs
+ * (`ownerStaffId`: the staff account linked to the record's doctor). Audited by `clinicOperation`.
+ */
+export const requireOwn = (acting: Acting, ownerStaffId: string | null): Effect.Effect<void, PermissionDenied> =>
+  Option.match(acting.user, {
+    onNone: () => Effect.void,
+    onSome: (user) =>
+      ownsOrUnrestricted(user.role, user.id, ownerStaffId)
+        ? Effect.void
+        : Effect.fail(new PermissionDenied({ permission: acting.key, reason: "not_own_record" }))
+  })
 
 /** Why `principal` may not run an operation requiring `spec.key`, if it may not. Pure. */
 const refusal = (
@@ -116,7 +131,7 @@ export const guarded = <A, E, R>(
         const refused = refusal(spec, principal, clinicRow.clinic, account, stored)
         if (refused !== undefined) return yield* deny(refused)
         const user = principal._tag === "User" ? account : Option.none()
-        return yield* body({ clinic: clinicRow.clinic, clinicRow, user }).pipe(
+        return yield* body({ clinic: clinicRow.clinic, clinicRow, key: spec.key, user }).pipe(
           Effect.tap((a) =>
             spec.audit === "none"
               ? Effect.void
