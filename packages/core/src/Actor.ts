@@ -14,6 +14,8 @@ import type { ClinicId, StaffId } from "./Ids.js"
  *   deactivation or a role change takes effect on the very next call.
  * - `System`: a job (such as the reminder dispatcher) scoped to one clinic.
  * - `Platform`: the host's own principal; may only create, activate and deactivate clinics.
+ * - `Public`: an unauthenticated caller of one clinic, named by its slug; may only see live
+ *   availability and send booking requests.
  *
  * @since 0.1.0 @category models
  */
@@ -21,6 +23,7 @@ export type Principal = Data.TaggedEnum<{
   User: { readonly clinicId: ClinicId; readonly staffId: StaffId }
   System: { readonly clinicId: ClinicId; readonly job: string }
   Platform: {}
+  Public: { readonly clinicSlug: string }
 }>
 
 /** @since 0.1.0 @category constructors */
@@ -43,3 +46,7 @@ export const withSystem = (clinicId: ClinicId, job: string) => <A, E, R>(self: E
 /** Runs `self` as the host's platform principal. @since 0.1.0 @category combinators */
 export const asPlatform = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, Exclude<R, Actor>> =>
   Effect.provideService(self, Actor, Principal.Platform())
+
+/** Runs `self` as an unauthenticated caller of the clinic with this slug. @since 0.1.0 @category combinators */
+export const asPublic = (clinicSlug: string) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, Exclude<R, Actor>> =>
+  Effect.provideService(self, Actor, Principal.Public({ clinicSlug }))

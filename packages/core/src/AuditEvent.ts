@@ -8,7 +8,7 @@ import * as Schema from "effect/Schema"
 import { ClinicId } from "./Ids.js"
 
 /** @since 0.1.0 @category models */
-export const ActorType = Schema.Literal("user", "system", "platform")
+export const ActorType = Schema.Literal("user", "system", "platform", "public")
 
 /** @since 0.1.0 @category models */
 export const Outcome = Schema.Literal("ok", "denied")

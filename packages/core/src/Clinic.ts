@@ -84,7 +84,9 @@ const settingFields = {
     Schema.filter((s) => /\{SEQ(:\d)?\}/.test(s), { message: () => "must contain {SEQ} or {SEQ:n}" })
   ),
   /** Region for phone numbers written without a country code. */
-  defaultPhoneRegion: PhoneRegion
+  defaultPhoneRegion: PhoneRegion,
+  /** How long a public booking request holds its slot before it expires, in minutes. */
+  requestHoldMinutes: int(5, 60 * 24 * 7)
 }
 
 /** Defaults of every clinic setting. @since 0.1.0 @category models */
@@ -94,7 +96,8 @@ export const defaultSettings = {
   bookingHorizonDays: 90,
   reminderOffsetsMinutes: [1440, 60] as ReadonlyArray<number>,
   invoiceNumberFormat: "INV-{YYYY}-{SEQ:4}",
-  defaultPhoneRegion: "US"
+  defaultPhoneRegion: "US",
+  requestHoldMinutes: 60
 }
 
 /**

@@ -7,9 +7,12 @@ import * as Layer from "effect/Layer"
 import * as Access from "./Access.js"
 import * as Accounts from "./Accounts.js"
 import * as Audit from "./Audit.js"
+import * as CatalogService from "./CatalogService.js"
 import * as Clinics from "./Clinics.js"
 import * as Doctors from "./Doctors.js"
 import * as Patients from "./Patients.js"
+import * as Schedules from "./Schedules.js"
+import * as Scheduling from "./Scheduling.js"
 import * as Staff from "./Staff.js"
 
 /** @since 0.1.0 @category layers */
@@ -20,5 +23,8 @@ export const layer = Layer.mergeAll(
   Patients.layer,
   Access.layer,
   Accounts.layer,
-  Audit.layer
+  Audit.layer,
+  Schedules.layer,
+  CatalogService.layer,
+  Scheduling.layer
 )

@@ -73,7 +73,14 @@ export const ConflictReason = Schema.Union(
   }),
   Schema.TaggedStruct("invalid_transition", { from: Schema.String, to: Schema.String }),
   Schema.TaggedStruct("cross_clinic_reference", { field: Schema.String }),
-  Schema.TaggedStruct("idempotency_key_reused", { key: Schema.String })
+  Schema.TaggedStruct("idempotency_key_reused", { key: Schema.String }),
+  /** The time overlaps blocking appointments (buffers included) of the doctor, patient or rooms. */
+  Schema.TaggedStruct("slot_taken", { appointmentIds: Schema.Array(Schema.String) }),
+  /** The time is not bookable; `reasons` as `Scheduling.explain` gives them. */
+  Schema.TaggedStruct("not_bookable", {
+    reasons: Schema.Array(Schema.Struct({ code: Schema.String, appointmentIds: Schema.optional(Schema.Array(Schema.String)) }))
+  }),
+  Schema.TaggedStruct("inactive_reference", { field: Schema.String })
 )
 /** @since 0.1.0 @category models */
 export type ConflictReason = typeof ConflictReason.Type
@@ -101,6 +108,12 @@ export class Conflict extends Schema.TaggedError<Conflict>()("Conflict", {
         return `${r.field} does not belong to this clinic`
       case "idempotency_key_reused":
         return `idempotency key ${r.key} was used for a different request`
+      case "slot_taken":
+        return `the time is taken${r.appointmentIds.length > 0 ? ` by appointment ${r.appointmentIds.join(", ")}` : ""}`
+      case "not_bookable":
+        return `not bookable: ${r.reasons.map((x) => x.code).join(", ")}`
+      case "inactive_reference":
+        return `${r.field} is not active`
     }
   }
 }

@@ -30,3 +30,13 @@ export type PatientId = typeof PatientId.Type
 export const AppointmentId = Schema.UUID.pipe(Schema.brand("AppointmentId"))
 /** @since 0.1.0 @category ids */
 export type AppointmentId = typeof AppointmentId.Type
+
+/** @since 0.1.0 @category ids */
+export const ServiceId = Schema.UUID.pipe(Schema.brand("ServiceId"))
+/** @since 0.1.0 @category ids */
+export type ServiceId = typeof ServiceId.Type
+
+/** @since 0.1.0 @category ids */
+export const RoomId = Schema.UUID.pipe(Schema.brand("RoomId"))
+/** @since 0.1.0 @category ids */
+export type RoomId = typeof RoomId.Type

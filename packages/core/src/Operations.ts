@@ -6,6 +6,8 @@
  * - `platform`: only the host's platform principal (clinic creation, activation, deactivation).
  * - `admin`: only a clinic's admin; no role can be granted it (the permission matrix itself).
  * - `self`: any active user, on their own account only (changing one's password).
+ * - `public`: an unauthenticated caller scoped to one clinic by its slug (live availability and
+ *   booking requests), and any clinic principal too.
  *
  * `audit`: `write` records every success; `read` records every success too (reads of patient
  * records); `none` records nothing on success. Every refusal is recorded whatever this says.
@@ -15,7 +17,7 @@
 import type { PermissionKey } from "./Permission.js"
 
 /** @since 0.1.0 @category registry */
-export type Requirement = PermissionKey | "platform" | "admin" | "self"
+export type Requirement = PermissionKey | "platform" | "admin" | "self" | "public"
 
 /** @since 0.1.0 @category registry */
 export interface OperationSpec {
@@ -61,7 +63,32 @@ export const operations = {
   "Accounts.setPassword": op("staff.edit", "write", "StaffAccount"),
   "Accounts.changePassword": op("self", "write", "StaffAccount"),
   "Audit.list": op("audit.view", "none", "AuditEvent"),
-  "Audit.verify": op("audit.view", "none", "AuditEvent")
+  "Audit.verify": op("audit.view", "none", "AuditEvent"),
+  "Schedules.get": op("schedules.view", "none", "DoctorSchedule"),
+  "Schedules.set": op("schedules.edit", "write", "DoctorSchedule"),
+  "Schedules.holidays": op("schedules.view", "none", "Holiday"),
+  "Schedules.setHoliday": op("schedules.edit", "write", "Holiday"),
+  "Schedules.removeHoliday": op("schedules.edit", "write", "Holiday"),
+  "Catalog.createService": op("services.create", "write", "Service"),
+  "Catalog.updateService": op("services.edit", "write", "Service"),
+  "Catalog.listServices": op("services.view", "none", "Service"),
+  "Catalog.createRoom": op("services.create", "write", "Room"),
+  "Catalog.updateRoom": op("services.edit", "write", "Room"),
+  "Catalog.listRooms": op("services.view", "none", "Room"),
+  "Scheduling.availableSlots": op("appointments.view", "none", "Appointment"),
+  "Scheduling.explain": op("appointments.view", "none", "Appointment"),
+  "Scheduling.book": op("appointments.create", "write", "Appointment"),
+  "Scheduling.bookWithOverride": op("appointments.override", "write", "Appointment"),
+  "Scheduling.reschedule": op("appointments.reschedule", "write", "Appointment"),
+  "Scheduling.rescheduleWithOverride": op("appointments.override", "write", "Appointment"),
+  "Scheduling.setStatus": op("appointments.edit", "write", "Appointment"),
+  "Scheduling.cancel": op("appointments.cancel", "write", "Appointment"),
+  "Scheduling.delete": op("appointments.delete", "write", "Appointment"),
+  "Scheduling.get": op("appointments.view", "none", "Appointment"),
+  "Scheduling.list": op("appointments.view", "none", "Appointment"),
+  "Scheduling.expireRequests": op("appointments.edit", "write", "Appointment"),
+  "Public.availableSlots": op("public", "none", "Appointment"),
+  "Public.request": op("public", "write", "Appointment")
 } as const satisfies Record<string, OperationSpec>
 
 /** @since 0.1.0 @category registry */

@@ -11,9 +11,12 @@ import type * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
 import type { Clinic } from "./Clinic.js"
 import type { Doctor } from "./Doctor.js"
+import type { Appointment, AppointmentStatus } from "./Appointment.js"
 import type { AuditEvent } from "./AuditEvent.js"
+import type { ClinicService, Room } from "./Catalog.js"
 import type { Conflict } from "./Errors.js"
-import type { ClinicId, DoctorId, PatientId, StaffId } from "./Ids.js"
+import type { AppointmentId, ClinicId, DoctorId, PatientId, RoomId, ServiceId, StaffId } from "./Ids.js"
+import type { DoctorRules, Holiday } from "./Schedule.js"
 import type { Role, StaffAccount, StaffStatus } from "./StaffAccount.js"
 
 /** A clinic with its wrapped data key (never leaves core). @since 0.1.0 @category models */
@@ -150,6 +153,89 @@ export interface AuditRepository {
   }>
 }
 
+/** @since 0.1.0 @category ports */
+export interface ScheduleRepository {
+  /** A doctor's rules, `None` when none were ever set. */
+  readonly rules: (clinicId: ClinicId, doctorId: DoctorId) => Effect.Effect<Option.Option<DoctorRules>>
+  /** Replaces a doctor's rules (upsert). */
+  readonly setRules: (clinicId: ClinicId, doctorId: DoctorId, rules: DoctorRules, at: number) => Effect.Effect<void>
+  /** Holidays with `from <= date <= to` (ISO dates). */
+  readonly holidays: (clinicId: ClinicId, from: string, to: string) => Effect.Effect<ReadonlyArray<Holiday>>
+  readonly putHoliday: (clinicId: ClinicId, holiday: Holiday) => Effect.Effect<void>
+  readonly deleteHoliday: (clinicId: ClinicId, date: string) => Effect.Effect<void>
+}
+
+/** @since 0.1.0 @category ports */
+export interface CatalogRepository {
+  readonly insertService: (service: ClinicService) => Effect.Effect<void, Conflict>
+  readonly updateService: (service: ClinicService) => Effect.Effect<void, Conflict>
+  readonly findService: (clinicId: ClinicId, id: ServiceId) => Effect.Effect<Option.Option<ClinicService>>
+  readonly listServices: (clinicId: ClinicId, filter: { readonly active?: boolean | undefined }) => Effect.Effect<ReadonlyArray<ClinicService>>
+  readonly insertRoom: (room: Room) => Effect.Effect<void, Conflict>
+  readonly updateRoom: (room: Room) => Effect.Effect<void, Conflict>
+  readonly findRooms: (clinicId: ClinicId, ids: ReadonlyArray<RoomId>) => Effect.Effect<ReadonlyArray<Room>>
+  readonly listRooms: (clinicId: ClinicId, filter: { readonly active?: boolean | undefined }) => Effect.Effect<ReadonlyArray<Room>>
+}
+
+/** An appointment as stored, with the fingerprint of the request that created it. @since 0.1.0 @category models */
+export interface AppointmentRow {
+  readonly appointment: Appointment
+  /** Fingerprint of the booking request, to tell a retry from a different request with the same key. */
+  readonly requestFingerprint: string | null
+}
+
+/** Whose time an interval occupies. @since 0.1.0 @category models */
+export interface Occupants {
+  readonly doctorId?: DoctorId | undefined
+  readonly patientId?: PatientId | undefined
+  readonly roomIds?: ReadonlyArray<RoomId> | undefined
+}
+
+/** @since 0.1.0 @category models */
+export interface AppointmentFilter {
+  readonly doctorId?: DoctorId | undefined
+  readonly patientId?: PatientId | undefined
+  readonly statuses?: ReadonlyArray<AppointmentStatus> | undefined
+  /** Appointments starting at or after this instant. */
+  readonly from?: number | undefined
+  /** Appointments starting before this instant. */
+  readonly to?: number | undefined
+  readonly order: "asc" | "desc"
+  readonly limit: number
+}
+
+/** @since 0.1.0 @category ports */
+export interface AppointmentRepository {
+  /**
+   * Inserts the appointment and its room rows. The database refuses an overlap of blocking
+   * intervals (buffers included) for the same doctor, patient or room: `Conflict { slot_taken }`
+   * (the conflicting ids may be empty when the database cannot name them in the same transaction).
+   */
+  readonly insert: (row: AppointmentRow) => Effect.Effect<void, Conflict>
+  /** Updates every field (time, status, rooms…); the same overlap guarantee as `insert`. */
+  readonly update: (appointment: Appointment) => Effect.Effect<void, Conflict>
+  readonly findById: (clinicId: ClinicId, id: AppointmentId) => Effect.Effect<Option.Option<AppointmentRow>>
+  readonly findByIdempotencyKey: (clinicId: ClinicId, key: string) => Effect.Effect<Option.Option<AppointmentRow>>
+  /**
+   * Blocking appointments of any of the occupants whose busy interval overlaps `[from, to)`, not
+   * counting requests expired at `now`, nor `excludeId`.
+   */
+  readonly blocking: (
+    clinicId: ClinicId,
+    occupants: Occupants,
+    from: number,
+    to: number,
+    now: number,
+    excludeId?: AppointmentId | undefined
+  ) => Effect.Effect<ReadonlyArray<Appointment>>
+  /** Marks the requests whose hold ended at `now` as `expired`; returns their ids. */
+  readonly expireRequests: (clinicId: ClinicId, now: number) => Effect.Effect<ReadonlyArray<AppointmentId>>
+  readonly list: (clinicId: ClinicId, filter: AppointmentFilter) => Effect.Effect<ReadonlyArray<Appointment>>
+  readonly delete: (clinicId: ClinicId, id: AppointmentId) => Effect.Effect<void, Conflict>
+  /** Rows that keep an appointment from being deleted (payments, invoices, reminders). */
+  readonly dependents: (clinicId: ClinicId, id: AppointmentId) => Effect.Effect<Dependents>
+}
+
 /**
  * The storage port. `transaction(clinicId)` runs an effect in one database transaction scoped to a
  * clinic: on Postgres it also sets the row-level-security tenant for that transaction only.
@@ -164,6 +250,9 @@ export interface Storage {
   readonly patients: PatientRepository
   readonly access: AccessRepository
   readonly audit: AuditRepository
+  readonly schedules: ScheduleRepository
+  readonly catalog: CatalogRepository
+  readonly appointments: AppointmentRepository
   /** Finds a clinic by its slug, outside any tenant (for login and public requests). */
   readonly clinicBySlug: (slug: string) => Effect.Effect<Option.Option<ClinicRow>>
   readonly transaction: (clinicId: ClinicId) => <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>

@@ -23,6 +23,7 @@ import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import foundation from "./migrations/0001_foundation.js"
 import accessAudit from "./migrations/0002_access_audit.js"
+import scheduling from "./migrations/0003_scheduling.js"
 
 /** @since 0.1.0 @category models */
 export interface PgConfig {
@@ -50,6 +51,22 @@ export const dialect: Dialect = {
   bool: (b) => b,
   // Holds the row until commit: concurrent writers queue on it (the audit chain's head).
   lockRow: "FOR UPDATE",
+  // The very expression the exclusion constraints index, so the lookup can use their GiST indexes.
+  busyOverlaps: (sql, alias, from, to) =>
+    sql`tstzrange(${sql.literal(alias)}.busy_start, ${sql.literal(alias)}.busy_end, '[)')
+      && tstzrange(${new Date(from)}::timestamptz, ${new Date(to)}::timestamptz, '[)')`,
+  // Two transactions inserting overlapping rows at once each find the other's uncommitted row
+  // while checking an exclusion constraint and wait for it: a deadlock, broken only after
+  // deadlock_timeout by aborting one (and again when that one retries while the other is still
+  // checking). Transaction-level advisory locks on the occupants, taken in one global order, make
+  // such writers queue instead; the second then meets a committed row and fails at once (23P01).
+  serializeOccupants: (sql, keys) =>
+    keys.length === 0
+      ? Effect.void
+      : Effect.asVoid(sql`SELECT pg_advisory_xact_lock(k) FROM (
+          SELECT DISTINCT hashtextextended(key, 0) AS k FROM unnest(ARRAY[${sql.csv(keys.map((k) => sql`${k}`))}]::text[]) AS key
+          ORDER BY k
+        ) AS occupants`),
   classify: (error) => {
     const cause = error.cause as { code?: string; constraint?: string } | undefined
     const detail = cause?.constraint ?? ""
@@ -62,6 +79,10 @@ export const dialect: Dialect = {
         return { kind: "exclusion", detail }
       case "23514":
         return { kind: "check", detail }
+      // Two writers of overlapping rows can each wait for the other's row under the exclusion
+      // constraints; Postgres aborts one of them, which is safe to run again.
+      case "40P01":
+        return { kind: "retry" }
       default:
         return { kind: "other" }
     }
@@ -71,7 +92,8 @@ export const dialect: Dialect = {
 /** @since 0.1.0 @category migrations */
 export const migrations = Migrator.fromRecord({
   "0001_foundation": foundation,
-  "0002_access_audit": accessAudit
+  "0002_access_audit": accessAudit,
+  "0003_scheduling": scheduling
 })
 
 const dieOnSqlError = <A, E, R>(self: Effect.Effect<A, E | SqlError, R>): Effect.Effect<A, E, R> =>

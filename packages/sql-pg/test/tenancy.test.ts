@@ -176,7 +176,7 @@ layer(TestLayer, { timeout: "120 seconds", excludeTestServices: true })("Postgre
         const bPatients = yield* raw.execute(`SELECT full_name FROM patients WHERE clinic_id = ?`, [b.clinic.id])
         expect(bPatients).toEqual([{ full_name: "Patient WriteB 0" }])
         const bAppointments = yield* raw.execute(`SELECT count(*)::int AS n FROM appointments WHERE clinic_id = ?`, [b.clinic.id])
-        expect(bAppointments).toEqual([{ n: 1 }])
+        expect(bAppointments).toEqual([{ n: 2 }])
       }))
 
     it.effect("1,000 interleaved transactions over two pooled connections never see another tenant", () =>

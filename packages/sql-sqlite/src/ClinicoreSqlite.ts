@@ -11,14 +11,15 @@ import { Storage } from "@clinicore/core/Storage"
 import * as Migrator from "@effect/sql/Migrator"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { SqlError } from "@effect/sql/SqlError"
-import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import * as Config from "effect/Config"
 import type { ConfigError } from "effect/ConfigError"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Client from "./internal/client.js"
 import foundation from "./migrations/0001_foundation.js"
 import accessAudit from "./migrations/0002_access_audit.js"
+import scheduling from "./migrations/0003_scheduling.js"
 
 /** @since 0.1.0 @category models */
 export interface SqliteConfig {
@@ -39,6 +40,10 @@ export const dialect: Dialect = {
   bool: (b) => (b ? 1 : 0),
   // A write transaction holds the database's one write lock already: nothing to add per row.
   lockRow: "",
+  // BEGIN IMMEDIATE already makes every writer take its turn.
+  serializeOccupants: () => Effect.void,
+  busyOverlaps: (sql, alias, from, to) =>
+    sql`(${sql.literal(alias)}.busy_start < ${to} AND ${from} < ${sql.literal(alias)}.busy_end)`,
   classify: (error) => {
     const cause = error.cause as { code?: string; message?: string } | undefined
     const detail = cause?.message ?? ""
@@ -48,8 +53,12 @@ export const dialect: Dialect = {
         return { kind: "unique", detail }
       case "SQLITE_CONSTRAINT_FOREIGNKEY":
         return { kind: "foreign_key", detail }
+      // `RAISE(ABORT, …)` in a trigger. The overlap guards raise `clinicore_overlap:<constraint>`
+      // (the Postgres constraint's name); any other trigger refusal is a check of its own.
       case "SQLITE_CONSTRAINT_TRIGGER":
-        return { kind: "exclusion", detail }
+        return detail.startsWith("clinicore_overlap:")
+          ? { kind: "exclusion", detail: detail.slice("clinicore_overlap:".length) }
+          : { kind: "check", detail }
       case "SQLITE_CONSTRAINT_CHECK":
         return { kind: "check", detail }
       default:
@@ -61,7 +70,8 @@ export const dialect: Dialect = {
 /** @since 0.1.0 @category migrations */
 export const migrations = Migrator.fromRecord({
   "0001_foundation": foundation,
-  "0002_access_audit": accessAudit
+  "0002_access_audit": accessAudit,
+  "0003_scheduling": scheduling
 })
 
 const dieOnSqlError = <A, E, R>(self: Effect.Effect<A, E | SqlError, R>): Effect.Effect<A, E, R> =>
@@ -76,6 +86,7 @@ const dieOnSqlError = <A, E, R>(self: Effect.Effect<A, E | SqlError, R>): Effect
 export const make = (config: { readonly busyTimeoutMs?: number | undefined } = {}) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
+    // `layer`'s client opens its connection with these already; repeated for any other client.
     yield* sql.unsafe(`PRAGMA busy_timeout = ${Math.max(0, Math.trunc(config.busyTimeoutMs ?? 5000))}`)
     yield* sql`PRAGMA foreign_keys = ON`
     yield* sql`PRAGMA synchronous = NORMAL`
@@ -92,7 +103,9 @@ export const make = (config: { readonly busyTimeoutMs?: number | undefined } = {
   })
 
 /**
- * Storage on a SQLite file, plus the raw `SqlClient` for a host's own queries.
+ * Storage on a SQLite file, plus the raw `SqlClient` for a host's own queries. Each layer opens
+ * one connection; several layers (or processes) on one file write one transaction at a time:
+ * transactions begin IMMEDIATE and wait up to `busyTimeoutMs` for the write lock.
  *
  * @since 0.1.0 @category layers
  */
@@ -100,7 +113,7 @@ export const layer = (
   config: SqliteConfig
 ): Layer.Layer<Storage | SqlClient.SqlClient, SqlError | Migrator.MigrationError | ConfigError> =>
   Layer.effect(Storage, make(config)).pipe(
-    Layer.provideMerge(SqliteClient.layer({ filename: config.filename }))
+    Layer.provideMerge(Client.layer({ filename: config.filename, busyTimeoutMs: config.busyTimeoutMs ?? 5000 }))
   )
 
 /**

@@ -1,15 +1,24 @@
 /**
- * What differs between the SQL adapters at the value level: how instants and booleans are bound,
- * and how a driver error is classified. Each adapter provides one; the mapping of constraint
- * violations to domain errors therefore lives in one place per adapter.
+ * What differs between the SQL adapters below the repositories: how instants and booleans are
+ * bound, how a busy interval is compared, how overlapping writers are made to take turns, and how
+ * a driver error is classified. Each adapter provides one; the mapping of constraint violations
+ * to domain errors therefore lives in one place per adapter.
  *
  * @since 0.1.0
  */
+import type { SqlClient } from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
+import type { Fragment } from "@effect/sql/Statement"
+import type { Effect } from "effect/Effect"
 
 /** @since 0.1.0 @category models */
 export type Violation =
   | { readonly kind: "unique" | "foreign_key" | "exclusion" | "check"; readonly detail: string }
+  /**
+   * The statement lost a race that the database resolved by aborting it (a deadlock between
+   * writers waiting on each other's rows); running it again decides it.
+   */
+  | { readonly kind: "retry" }
   | { readonly kind: "other" }
 
 /** @since 0.1.0 @category models */
@@ -23,6 +32,19 @@ export interface Dialect {
    * UPDATE` on Postgres; nothing on SQLite, whose write transactions are already exclusive).
    */
   readonly lockRow: string
+  /**
+   * A condition that holds when the busy interval `[busy_start, busy_end)` of the row aliased
+   * `alias` overlaps `[from, to)` (half-open: touching intervals do not overlap). Written the way
+   * the adapter's overlap guard is indexed, so the query can use that index.
+   */
+  readonly busyOverlaps: (sql: SqlClient, alias: string, from: number, to: number) => Fragment
+  /**
+   * Runs first in the transaction (or savepoint) that writes a blocking appointment, given one
+   * key per occupant (doctor, patient, rooms). It must make writers that share an occupant take
+   * turns whenever the database could otherwise make them wait on each other's uncommitted rows
+   * (a deadlock, not an answer). It decides nothing: the overlap guard still does.
+   */
+  readonly serializeOccupants: (sql: SqlClient, keys: ReadonlyArray<string>) => Effect<void, SqlError>
   /** Which constraint, if any, a failed statement violated. */
   readonly classify: (error: SqlError) => Violation
 }

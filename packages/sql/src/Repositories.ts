@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import { AuditEvent, genesis } from "@clinicore/core/AuditEvent"
-import { Clinic } from "@clinicore/core/Clinic"
+import { Clinic, defaultSettings } from "@clinicore/core/Clinic"
 import { Doctor } from "@clinicore/core/Doctor"
 import { Conflict } from "@clinicore/core/Errors"
 import type { ClinicId, DoctorId, PatientId, StaffId } from "@clinicore/core/Ids"
@@ -16,7 +16,9 @@ import type { SqlError } from "@effect/sql/SqlError"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type { Dialect } from "./Dialect.js"
-import { bool, json, ms, type Row, str } from "./internal/rows.js"
+import { crossClinic, makeGuard } from "./internal/guard.js"
+import { bool, json, ms, nonZero, type Row, str } from "./internal/rows.js"
+import * as Scheduling from "./internal/scheduling.js"
 
 /** @since 0.1.0 @category models */
 export type Repositories = Omit<Storage.Storage, "transaction" | "clinicBySlug">
@@ -29,7 +31,8 @@ const toClinic = (r: Row) =>
     timeZone: r.time_zone as Clinic["timeZone"],
     currency: r.currency as Clinic["currency"],
     active: bool(r.active),
-    settings: json(r.settings) as Clinic["settings"],
+    // Settings added after a clinic was created read as their defaults.
+    settings: { ...defaultSettings, ...(json(r.settings) as object) } as Clinic["settings"],
     createdAt: ms(r.created_at)
   }, { disableValidation: true })
 
@@ -93,36 +96,13 @@ export const toClinicRow = (r: Row): Storage.ClinicRow => ({ clinic: toClinic(r)
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`)
 
-/** Only the kinds with a count above zero. */
-const nonZero = (counts: Record<string, unknown>): Storage.Dependents =>
-  Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, Number(v)] as const).filter(([, v]) => v > 0))
 
 /** @since 0.1.0 @category constructors */
 export const make = (dialect: Dialect): Effect.Effect<Repositories, never, SqlClient.SqlClient> =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
 
-    /**
-     * Maps the violations that carry domain meaning; any other SQL failure is a defect.
-     * `onUnique` and `onForeignKey` receive the violated constraint (Postgres) or message (SQLite).
-     */
-    const guard = <A>(
-      effect: Effect.Effect<A, SqlError>,
-      on: {
-        readonly unique?: (detail: string) => Conflict | undefined
-        readonly foreignKey?: (detail: string) => Effect.Effect<Conflict> | Conflict | undefined
-      } = {}
-    ): Effect.Effect<A, Conflict> =>
-      Effect.catchAll(effect, (error) => {
-        const v = dialect.classify(error)
-        const mapped = v.kind === "unique"
-          ? on.unique?.(v.detail)
-          : v.kind === "foreign_key"
-          ? on.foreignKey?.(v.detail)
-          : undefined
-        if (mapped === undefined) return Effect.die(error)
-        return Effect.isEffect(mapped) ? Effect.flatMap(mapped, Effect.fail) : Effect.fail(mapped)
-      })
+    const guard = makeGuard(dialect)
 
     /**
      * Runs a statement in a savepoint, so that after its failure the enclosing transaction can
@@ -131,7 +111,6 @@ export const make = (dialect: Dialect): Effect.Effect<Repositories, never, SqlCl
     const recoverable = <A>(statement: Effect.Effect<A, SqlError>) => sql.withTransaction(statement)
     const orDie = <A>(effect: Effect.Effect<A, SqlError>) => Effect.orDie(effect)
     const first = <A>(rows: ReadonlyArray<Row>, f: (r: Row) => A) => Option.map(Option.fromNullable(rows[0]), f)
-    const crossClinic = (field: string) => new Conflict({ reason: { _tag: "cross_clinic_reference", field } })
     const hasDependents = (counts: Effect.Effect<Storage.Dependents>) =>
       Effect.map(counts, (c) => new Conflict({ reason: { _tag: "has_dependents", counts: c } }))
 
@@ -144,7 +123,8 @@ export const make = (dialect: Dialect): Effect.Effect<Repositories, never, SqlCl
     const doctorDependents = (clinicId: ClinicId, id: DoctorId) =>
       orDie(sql`SELECT
         (SELECT count(*) FROM appointments WHERE clinic_id = ${clinicId} AND doctor_id = ${id}) AS appointments,
-        (SELECT count(*) FROM patients WHERE clinic_id = ${clinicId} AND primary_doctor_id = ${id}) AS patients`)
+        (SELECT count(*) FROM patients WHERE clinic_id = ${clinicId} AND primary_doctor_id = ${id}) AS patients,
+        (SELECT count(*) FROM service_doctors WHERE clinic_id = ${clinicId} AND doctor_id = ${id}) AS services`)
         .pipe(Effect.map((rows) => nonZero(rows[0]!)))
 
     const patientDependents = (clinicId: ClinicId, id: PatientId) =>
@@ -387,5 +367,5 @@ export const make = (dialect: Dialect): Effect.Effect<Repositories, never, SqlCl
         })
     }
 
-    return { clinics, staff, doctors, patients, access, audit }
+    return { clinics, staff, doctors, patients, access, audit, ...Scheduling.make({ sql, dialect, guard }) }
   })

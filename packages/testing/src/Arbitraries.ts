@@ -98,3 +98,100 @@ export const patientInput = fc.record(
   },
   { requiredKeys: ["fullName", "phone"] }
 )
+
+// ---------------------------------------------------------------------------------------------
+// Scheduling
+
+/**
+ * Zones whose DST rules are unusual: half-hour shifts (Lord Howe), a :45 offset (Chatham),
+ * southern-hemisphere and midnight transitions (Santiago), plus a few ordinary ones.
+ *
+ * @since 0.1.0 @category arbitraries
+ */
+export const dstZone: fc.Arbitrary<string> = fc.constantFrom(
+  "Pacific/Chatham",
+  "America/Santiago",
+  "Europe/London",
+  "Australia/Lord_Howe",
+  "America/New_York",
+  "Asia/Kolkata",
+  "UTC"
+)
+
+/** A time of day on the quarter hour, `HH:MM`. @since 0.1.0 @category arbitraries */
+export const quarterHour: fc.Arbitrary<string> = fc
+  .integer({ min: 0, max: 95 })
+  .map((q) => `${String(Math.floor(q / 4)).padStart(2, "0")}:${String((q % 4) * 15).padStart(2, "0")}`)
+
+/** A weekly working window (sometimes running past midnight). @since 0.1.0 @category arbitraries */
+export const weeklyWindow = fc.record({ weekday: fc.integer({ min: 1, max: 7 }), start: quarterHour, end: quarterHour })
+  .filter((w) => w.start !== w.end)
+
+/** A break, weekly. @since 0.1.0 @category arbitraries */
+export const weeklyBreak = fc.record({
+  _tag: fc.constant("weekly" as const),
+  weekday: fc.integer({ min: 1, max: 7 }),
+  start: quarterHour,
+  end: quarterHour
+}).filter((b) => b.start < b.end)
+
+/**
+ * Time off as whole dates within `[fromDate, fromDate + spanDays)`.
+ *
+ * @since 0.1.0 @category arbitraries
+ */
+export const timeOffDates = (fromDate: string, spanDays: number) =>
+  fc.tuple(fc.nat(spanDays - 1), fc.nat(3)).map(([offset, length]) => {
+    const day = (n: number) => new Date(Date.parse(`${fromDate}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10)
+    return { _tag: "dates" as const, from: day(offset), to: day(offset + length) }
+  })
+
+/** A doctor's rules around `fromDate`. @since 0.1.0 @category arbitraries */
+export const doctorRules = (fromDate: string, spanDays = 14) =>
+  fc.record({
+    weekly: fc.array(weeklyWindow, { minLength: 1, maxLength: 8 }),
+    breaks: fc.array(weeklyBreak, { maxLength: 3 }),
+    timeOff: fc.array(timeOffDates(fromDate, spanDays), { maxLength: 2 }),
+    overrides: fc.constant([] as ReadonlyArray<{ date: string; windows: ReadonlyArray<{ start: string; end: string }> }>)
+  })
+
+/** A service's shape: duration and buffers, in minutes. @since 0.1.0 @category arbitraries */
+export const serviceShape = fc.record({
+  durationMinutes: fc.constantFrom(10, 15, 20, 30, 45, 60, 90),
+  bufferBeforeMinutes: fc.constantFrom(0, 0, 5, 10, 15),
+  bufferAfterMinutes: fc.constantFrom(0, 0, 5, 10, 15)
+})
+
+/**
+ * Busy intervals (other appointments, with buffers) inside `[from, to)`.
+ *
+ * @since 0.1.0 @category arbitraries
+ */
+export const busySet = (from: number, to: number) =>
+  fc.array(
+    fc.record({
+      start: fc.integer({ min: 0, max: Math.floor((to - from) / 300_000) }).map((n) => from + n * 300_000),
+      minutes: fc.integer({ min: 5, max: 120 }),
+      before: fc.constantFrom(0, 5, 10),
+      after: fc.constantFrom(0, 5, 10)
+    }).map((b) => ({
+      id: `busy-${b.start}-${b.minutes}-${b.before}-${b.after}`,
+      start: b.start,
+      end: b.start + b.minutes * 60_000,
+      busyStart: b.start - b.before * 60_000,
+      busyEnd: b.start + b.minutes * 60_000 + b.after * 60_000
+    })),
+    { maxLength: 12 }
+  )
+
+/**
+ * A booking request relative to a base instant: a quarter-hour start within `days` days and a
+ * length.
+ *
+ * @since 0.1.0 @category arbitraries
+ */
+export const appointmentRequest = (base: number, days: number) =>
+  fc.record({
+    start: fc.integer({ min: 0, max: days * 96 - 1 }).map((q) => base + q * 900_000),
+    minutes: fc.constantFrom(15, 30, 45, 60)
+  })

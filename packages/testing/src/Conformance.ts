@@ -13,6 +13,8 @@ import { layer } from "@effect/vitest"
 import type * as Layer from "effect/Layer"
 import { access } from "./internal/conformance/access.js"
 import { auditTrail } from "./internal/conformance/audit.js"
+import { model } from "./internal/conformance/model.js"
+import { scheduling } from "./internal/conformance/scheduling.js"
 import { tenancy } from "./internal/conformance/tenancy.js"
 import type { RawAccess } from "./RawAccess.js"
 import type { Twin } from "./Twin.js"
@@ -21,6 +23,8 @@ import type { Twin } from "./Twin.js"
 export interface SuiteOptions {
   /** Runs of the cross-clinic property test (at least 200 in CI). */
   readonly propertyRuns?: number
+  /** Runs of the model-based scheduling test. */
+  readonly modelRuns?: number
 }
 
 /**
@@ -38,5 +42,7 @@ export const suite = <E>(
       tenancy(it, options)
       access(it)
       auditTrail(it)
+      scheduling(it)
+      model(it, options.modelRuns ?? 30)
     })
   })

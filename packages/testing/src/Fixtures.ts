@@ -10,11 +10,14 @@ import type { Clinic } from "@clinicore/core/Clinic"
 import { Access } from "@clinicore/core/Access"
 import { Accounts } from "@clinicore/core/Accounts"
 import { Audit } from "@clinicore/core/Audit"
+import { Catalog } from "@clinicore/core/CatalogService"
 import { Clinics } from "@clinicore/core/Clinics"
 import { Doctors } from "@clinicore/core/Doctors"
 import type { ClinicId, StaffId } from "@clinicore/core/Ids"
 import type { ClinicOperation } from "@clinicore/core/Operations"
 import { Patients } from "@clinicore/core/Patients"
+import { Schedules } from "@clinicore/core/Schedules"
+import { Scheduling } from "@clinicore/core/Scheduling"
 import { Staff } from "@clinicore/core/Staff"
 import type { StaffAccount } from "@clinicore/core/StaffAccount"
 import * as FieldCrypto from "@clinicore/core/FieldCrypto"
@@ -80,6 +83,9 @@ export const everyOperation = (ids: {
   readonly staffId: string
   readonly doctorId: string
   readonly patientId: string
+  readonly appointmentId: string
+  readonly serviceId: string
+  readonly roomId: string
 }): Record<ClinicOperation, Effect.Effect<unknown, unknown, Services>> => ({
   "Clinics.get": Effect.flatMap(Clinics, (s) => s.get()),
   "Clinics.updateSettings": Effect.flatMap(Clinics, (s) => s.updateSettings({ slotMinutes: 20 })),
@@ -112,11 +118,100 @@ export const everyOperation = (ids: {
   "Accounts.setPassword": Effect.flatMap(Accounts, (s) => s.setPassword({ staffId: ids.staffId, password: "Str0ng!pass" })),
   "Accounts.changePassword": Effect.flatMap(Accounts, (s) => s.changePassword({ current: "Str0ng!pass", next: "N3w!password" })),
   "Audit.list": Effect.flatMap(Audit, (s) => s.list()),
-  "Audit.verify": Effect.flatMap(Audit, (s) => s.verify())
+  "Audit.verify": Effect.flatMap(Audit, (s) => s.verify()),
+  "Schedules.get": Effect.flatMap(Schedules, (s) => s.get(ids.doctorId)),
+  "Schedules.set": Effect.flatMap(Schedules, (s) =>
+    s.set({ doctorId: ids.doctorId, rules: { weekly: [{ weekday: 1, start: "09:00", end: "17:00" }] } })),
+  "Schedules.holidays": Effect.flatMap(Schedules, (s) => s.holidays({ from: "2030-01-01", to: "2030-12-31" })),
+  "Schedules.setHoliday": Effect.flatMap(Schedules, (s) => s.setHoliday({ date: "2030-12-25", name: "Christmas" })),
+  "Schedules.removeHoliday": Effect.flatMap(Schedules, (s) => s.removeHoliday("2030-12-25")),
+  "Catalog.createService": Effect.flatMap(Catalog, (s) => s.createService({ name: "Visit", durationMinutes: 30 })),
+  "Catalog.updateService": Effect.flatMap(Catalog, (s) => s.updateService({ id: ids.serviceId, priceMinor: 100 })),
+  "Catalog.listServices": Effect.flatMap(Catalog, (s) => s.listServices()),
+  "Catalog.createRoom": Effect.flatMap(Catalog, (s) => s.createRoom({ name: "Room" })),
+  "Catalog.updateRoom": Effect.flatMap(Catalog, (s) => s.updateRoom({ id: ids.roomId, name: "Room 2" })),
+  "Catalog.listRooms": Effect.flatMap(Catalog, (s) => s.listRooms()),
+  "Scheduling.availableSlots": Effect.flatMap(Scheduling, (s) =>
+    s.availableSlots({ doctorIds: [ids.doctorId], durationMinutes: 30, from: Date.UTC(2030, 0, 7), to: Date.UTC(2030, 0, 8) })),
+  "Scheduling.explain": Effect.flatMap(Scheduling, (s) =>
+    s.explain({ doctorId: ids.doctorId, start: Date.UTC(2030, 0, 7, 9), end: Date.UTC(2030, 0, 7, 10) })),
+  "Scheduling.book": Effect.flatMap(Scheduling, (s) => bookAtNextSlot(s, ids, false)),
+  "Scheduling.bookWithOverride": Effect.flatMap(Scheduling, (s) => bookAtNextSlot(s, ids, true)),
+  "Scheduling.reschedule": Effect.flatMap(Scheduling, (s) =>
+    Effect.suspend(() => s.reschedule({ id: ids.appointmentId, start: nextSlot() }))),
+  "Scheduling.rescheduleWithOverride": Effect.flatMap(Scheduling, (s) =>
+    Effect.suspend(() => s.reschedule({ id: ids.appointmentId, start: nextSlot(), override: true }))),
+  "Scheduling.setStatus": Effect.flatMap(Scheduling, (s) => s.setStatus({ id: ids.appointmentId, status: "confirmed" })),
+  "Scheduling.cancel": Effect.flatMap(Scheduling, (s) => s.cancel({ id: ids.appointmentId, reason: "test" })),
+  "Scheduling.delete": Effect.flatMap(Scheduling, (s) => s.delete(ids.appointmentId)),
+  "Scheduling.get": Effect.flatMap(Scheduling, (s) => s.get(ids.appointmentId)),
+  "Scheduling.list": Effect.flatMap(Scheduling, (s) => s.list()),
+  "Scheduling.expireRequests": Effect.flatMap(Scheduling, (s) => s.expireRequests()),
+  "Public.availableSlots": Effect.flatMap(Scheduling, (s) =>
+    s.publicSlots({ doctorId: ids.doctorId, serviceId: ids.serviceId, from: Date.UTC(2030, 0, 7), to: Date.UTC(2030, 0, 8) })),
+  "Public.request": Effect.flatMap(Scheduling, (s) =>
+    Effect.suspend(() => s.request({
+      doctorId: ids.doctorId,
+      serviceId: ids.serviceId,
+      start: nextSlot(),
+      patient: { fullName: "Public Person", phone: `+1 212 555 ${String(1000 + (counter++ % 9000))}` }
+    })))
 })
 
+/**
+ * The targets `everyOperation` needs, created as the clinic's admin: a pending staff account, a
+ * doctor, a patient, a service, a room and an appointment.
+ *
+ * @since 0.1.0 @category fixtures
+ */
+export const operationTargets = (fixture: ClinicFixture) =>
+  Effect.gen(function*() {
+    const target = yield* staffMember(fixture, "nurse", "pending")
+    const doctor = yield* Effect.flatMap(Doctors, (d) => d.create({ name: "Dr Target", specialty: "GP" }))
+    const patient = yield* Effect.flatMap(Patients, (p) =>
+      p.create({ fullName: "Target Patient", phone: `+1 312 555 ${String(1000 + (counter++ % 9000))}` }))
+    const service = yield* Effect.flatMap(Catalog, (c) => c.createService({ name: "Target", durationMinutes: 10 }))
+    const room = yield* Effect.flatMap(Catalog, (c) => c.createRoom({ name: "Target room" }))
+    const appointment = yield* Effect.flatMap(Scheduling, (s) =>
+      bookAtNextSlot(s, { doctorId: doctor.id, patientId: patient.id }, true))
+    return {
+      staffId: target.id,
+      doctorId: doctor.id,
+      patientId: patient.id,
+      serviceId: service.id,
+      roomId: room.id,
+      appointmentId: appointment.id
+    }
+  }).pipe(fixture.asAdmin, Effect.orDie)
+
+let slotCounter = 0
+/** Distinct future quarter-hours, so fixture bookings never collide with each other. */
+const nextSlot = () => Date.now() + 30 * 86_400_000 + (slotCounter++) * 900_000 - (Date.now() % 900_000)
+
+/** Books ten minutes at a fresh quarter-hour (overriding working time when asked). */
+export const bookAtNextSlot = (
+  s: Scheduling,
+  ids: { readonly doctorId: string; readonly patientId: string },
+  override: boolean
+) =>
+  Effect.suspend(() => {
+    const start = nextSlot()
+    return s.book({ doctorId: ids.doctorId, patientId: ids.patientId, start, end: start + 600_000, override })
+  })
+
 /** Every service a fixture call may need. @since 0.1.0 @category fixtures */
-export type Services = Actor.Actor | Clinics | Staff | Doctors | Patients | Access | Accounts | Audit
+export type Services =
+  | Actor.Actor
+  | Clinics
+  | Staff
+  | Doctors
+  | Patients
+  | Access
+  | Accounts
+  | Audit
+  | Schedules
+  | Catalog
+  | Scheduling
 
 /** Platform operations run by a clinic's user are refused too; these take a clinic id. @since 0.1.0 @category fixtures */
 export const everyPlatformOperation = (

@@ -52,6 +52,9 @@ const refusal = (
   stored: boolean | undefined
 ): Refusal | undefined => {
   if (!clinic.active) return new Inactive({ reason: "clinic_inactive" })
+  if (principal._tag === "Public") {
+    return spec.key === "public" ? undefined : new PermissionDenied({ permission: spec.key, reason: "wrong_principal" })
+  }
   if (principal._tag === "System") {
     return spec.key === "admin" || spec.key === "self" || spec.key === "platform"
       ? new PermissionDenied({ permission: spec.key, reason: "wrong_principal" })
@@ -60,7 +63,7 @@ const refusal = (
   if (Option.isNone(account)) return new Unauthenticated()
   const { role, status } = account.value
   if (status !== "active") return new Inactive({ reason: `user_${status}` })
-  if (spec.key === "self") return undefined
+  if (spec.key === "self" || spec.key === "public") return undefined
   if (spec.key === "admin" || spec.key === "platform") {
     return role === "admin" ? undefined : new PermissionDenied({ permission: spec.key, reason: "not_granted" })
   }
@@ -72,6 +75,8 @@ const actorOf = (principal: Principal, account: Option.Option<StaffAccount>) =>
     ? { actorType: "user" as const, actorId: principal.staffId, role: Option.getOrNull(Option.map(account, (a) => a.role)) }
     : principal._tag === "System"
     ? { actorType: "system" as const, actorId: principal.job, role: null }
+    : principal._tag === "Public"
+    ? { actorType: "public" as const, actorId: null, role: null }
     : { actorType: "platform" as const, actorId: null, role: null }
 
 const reasonOf = (error: Refusal) =>
@@ -110,10 +115,18 @@ export const guarded = <A, E, R>(
       return yield* new PermissionDenied({ permission: spec.key, reason: "wrong_principal" })
     }
     const { fieldCrypto, storage } = deps
-    const outcome = yield* storage.transaction(principal.clinicId)(
+    const clinicId = principal._tag === "Public"
+      ? yield* Effect.flatMap(storage.clinicBySlug(principal.clinicSlug), (row) =>
+        Option.match(row, {
+          // An unknown slug names no principal at all, like an unknown account.
+          onNone: () => new Unauthenticated(),
+          onSome: (r) => Effect.succeed(r.clinic.id)
+        }))
+      : principal.clinicId
+    const outcome = yield* storage.transaction(clinicId)(
       Effect.gen(function*() {
         const staffId = principal._tag === "User" ? principal.staffId : null
-        const loaded = yield* storage.access.principal(principal.clinicId, staffId, spec.key)
+        const loaded = yield* storage.access.principal(clinicId, staffId, spec.key)
         if (Option.isNone(loaded)) return Either.left<Refusal>(new Unauthenticated())
         const { account, clinic: clinicRow, stored } = loaded.value
         const draft = (rest: Pick<AuditDraft, "outcome" | "reason" | "entityId">): AuditDraft => ({

@@ -35,7 +35,7 @@ export default Effect.gen(function*() {
     clinic_id uuid NOT NULL REFERENCES clinics (id),
     seq bigint NOT NULL,
     at timestamptz NOT NULL,
-    actor_type text NOT NULL CHECK (actor_type IN ('user', 'system', 'platform')),
+    actor_type text NOT NULL CHECK (actor_type IN ('user', 'system', 'platform', 'public')),
     actor_id text,
     role text,
     action text NOT NULL,

@@ -1,15 +1,22 @@
 /**
  * Clinics with a doctor and patients, created through the library (so through row-level security
- * as the app role), plus an appointment inserted as the superuser because no service books yet.
+ * as the app role); a room, a service, the doctor's rules, a holiday and an appointment in that
+ * room written through the storage repositories (also as the app role), so that every tenant
+ * table has rows of every seeded clinic; and a second appointment inserted as the superuser, as a
+ * host's own SQL would.
  */
 import { randomBytes, randomUUID } from "node:crypto"
 import * as Actor from "@clinicore/core/Actor"
+import { Appointment } from "@clinicore/core/Appointment"
+import { ClinicService, Room } from "@clinicore/core/Catalog"
 import type { Clinic } from "@clinicore/core/Clinic"
 import { Clinics } from "@clinicore/core/Clinics"
 import type { Doctor } from "@clinicore/core/Doctor"
 import { Doctors } from "@clinicore/core/Doctors"
 import type { Patient } from "@clinicore/core/Patient"
+import type { AppointmentId, RoomId, ServiceId } from "@clinicore/core/Ids"
 import { Patients } from "@clinicore/core/Patients"
+import { Storage } from "@clinicore/core/Storage"
 import type { StaffAccount } from "@clinicore/core/StaffAccount"
 import { RawAccess } from "@clinicore/testing/RawAccess"
 import * as Effect from "effect/Effect"
@@ -19,6 +26,9 @@ export interface SeededClinic {
   readonly admin: StaffAccount
   readonly doctor: Doctor
   readonly patients: ReadonlyArray<Patient>
+  readonly room: Room
+  readonly service: ClinicService
+  readonly appointment: Appointment
 }
 
 export const seedClinic = (label: string, patientCount = 1) =>
@@ -45,12 +55,74 @@ export const seedClinic = (label: string, patientCount = 1) =>
             primaryDoctorId: doctor.id
           })).pipe(asAdmin)
     )
-    const raw = yield* RawAccess
+    const storage = yield* Storage
+    const room = new Room({ id: randomUUID() as RoomId, clinicId: clinic.id, name: "Room 1", kind: "room", active: true })
+    const service = new ClinicService({
+      id: randomUUID() as ServiceId,
+      clinicId: clinic.id,
+      name: "Consultation",
+      durationMinutes: 30,
+      bufferBeforeMinutes: 5,
+      bufferAfterMinutes: 5,
+      priceMinor: 5000,
+      active: true,
+      doctorIds: [doctor.id],
+      roomIds: [room.id]
+    })
     const start = Date.UTC(2030, 0, 7, 9)
+    const now = Date.now()
+    const appointment = new Appointment({
+      id: randomUUID() as AppointmentId,
+      clinicId: clinic.id,
+      doctorId: doctor.id,
+      patientId: patients[0]!.id,
+      serviceId: service.id,
+      roomIds: [room.id],
+      start,
+      end: start + 1_800_000,
+      bufferBeforeMinutes: 5,
+      bufferAfterMinutes: 5,
+      status: "scheduled",
+      notes: null,
+      cancelReason: null,
+      idempotencyKey: null,
+      source: "staff",
+      expiresAt: null,
+      createdBy: admin.id,
+      version: 1,
+      createdAt: now,
+      updatedAt: now
+    })
+    yield* Effect.gen(function*() {
+      yield* storage.catalog.insertRoom(room)
+      yield* storage.catalog.insertService(service)
+      yield* storage.schedules.setRules(clinic.id, doctor.id, {
+        weekly: [{ weekday: 1, start: "09:00", end: "17:00" }],
+        breaks: [],
+        timeOff: [],
+        overrides: []
+      }, now)
+      yield* storage.schedules.putHoliday(clinic.id, { date: "2030-01-01", name: "New Year" })
+      yield* storage.appointments.insert({ appointment, requestFingerprint: null })
+    }).pipe(storage.transaction(clinic.id), Effect.orDie)
+
+    const raw = yield* RawAccess
+    const later = start + 86_400_000
     yield* raw.execute(
-      `INSERT INTO appointments (clinic_id, id, doctor_id, patient_id, created_by, start_at, end_at, status, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 'scheduled', ?)`,
-      [clinic.id, randomUUID(), doctor.id, patients[0]!.id, admin.id, raw.instant(start), raw.instant(start + 1_800_000), raw.instant(Date.now())]
+      `INSERT INTO appointments (clinic_id, id, doctor_id, patient_id, created_by, start_at, end_at, busy_start, busy_end, status, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', ?)`,
+      [
+        clinic.id,
+        randomUUID(),
+        doctor.id,
+        patients[0]!.id,
+        admin.id,
+        raw.instant(later),
+        raw.instant(later + 1_800_000),
+        raw.instant(later),
+        raw.instant(later + 1_800_000),
+        raw.instant(now)
+      ]
     )
-    return { clinic, admin, doctor, patients } satisfies SeededClinic
+    return { clinic, admin, doctor, patients, room, service, appointment } satisfies SeededClinic
   })

@@ -21,7 +21,7 @@ export default Effect.gen(function*() {
     clinic_id TEXT NOT NULL REFERENCES clinics (id),
     seq INTEGER NOT NULL,
     at INTEGER NOT NULL,
-    actor_type TEXT NOT NULL CHECK (actor_type IN ('user', 'system', 'platform')),
+    actor_type TEXT NOT NULL CHECK (actor_type IN ('user', 'system', 'platform', 'public')),
     actor_id TEXT,
     role TEXT,
     action TEXT NOT NULL,

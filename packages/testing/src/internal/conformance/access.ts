@@ -2,7 +2,6 @@
 import * as AccessModule from "@clinicore/core/Access"
 import { Access } from "@clinicore/core/Access"
 import * as Actor from "@clinicore/core/Actor"
-import { Doctors } from "@clinicore/core/Doctors"
 import type { ClinicOperation } from "@clinicore/core/Operations"
 import { operations } from "@clinicore/core/Operations"
 import { Patients } from "@clinicore/core/Patients"
@@ -40,22 +39,15 @@ export const access = (it: SuiteIt) => {
         for (const name of names) {
           const key = operations[name].key
           // Fresh targets for every call: some operations delete or deactivate them.
-          const target = yield* Fixtures.staffMember(a, "nurse", "pending")
-          const doctor = yield* Effect.flatMap(Doctors, (d) => d.create({ name: "Dr Walk", specialty: "GP" })).pipe(a.asAdmin)
-          const patient = yield* Effect.flatMap(Patients, (p) =>
-            p.create({ fullName: "Walk Patient", phone: `+1 312 555 ${String(1000 + Math.floor(Math.random() * 8999))}` })).pipe(
-              a.asAdmin,
-              Effect.retry({ times: 5 })
-            )
-          const call = Fixtures.everyOperation({ staffId: target.id, doctorId: doctor.id, patientId: patient.id })[name]
+          const call = Fixtures.everyOperation(yield* Fixtures.operationTargets(a))[name]
           const results: Array<Verdict> = []
           for (const granted of [true, false]) {
-            if (role !== "admin" && key !== "admin" && key !== "self") {
+            if (role !== "admin" && key !== "admin" && key !== "self" && key !== "public") {
               yield* accessService.set([{ role, key, granted }]).pipe(a.asAdmin)
             }
             results.push(yield* attempt(call.pipe(a.as(actor.id))))
           }
-          const expected: ReadonlyArray<Verdict> = role === "admin" || key === "self"
+          const expected: ReadonlyArray<Verdict> = role === "admin" || key === "self" || key === "public"
             ? ["allowed", "allowed"]
             : key === "admin"
             ? ["denied", "denied"]

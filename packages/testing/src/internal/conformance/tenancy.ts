@@ -33,11 +33,25 @@ export const counts = Effect.gen(function*() {
 export const insertAppointment = (clinicId: string, doctorId: string, patientId: string, createdBy: string | null) =>
   Effect.gen(function*() {
     const raw = yield* RawAccess
-    const start = Date.UTC(2030, 0, 7, 9)
+    // Each in the next free hour of the clinic: the database refuses overlapping appointments of
+    // one doctor or patient.
+    const [taken] = yield* raw.execute(`SELECT count(*) AS n FROM appointments WHERE clinic_id = ?`, [clinicId])
+    const start = Date.UTC(2030, 0, 7, 9) + Number(taken!.n) * 3_600_000
     yield* raw.execute(
-      `INSERT INTO appointments (clinic_id, id, doctor_id, patient_id, created_by, start_at, end_at, status, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 'scheduled', ?)`,
-      [clinicId, crypto.randomUUID(), doctorId, patientId, createdBy, raw.instant(start), raw.instant(start + 1_800_000), raw.instant(Date.now())]
+      `INSERT INTO appointments (clinic_id, id, doctor_id, patient_id, created_by, start_at, end_at, busy_start, busy_end, status, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', ?)`,
+      [
+        clinicId,
+        crypto.randomUUID(),
+        doctorId,
+        patientId,
+        createdBy,
+        raw.instant(start),
+        raw.instant(start + 1_800_000),
+        raw.instant(start),
+        raw.instant(start + 1_800_000),
+        raw.instant(Date.now())
+      ]
     )
   })
 
@@ -220,8 +234,9 @@ export const tenancy = (it: SuiteIt, options: { readonly propertyRuns?: number }
       const staff = yield* Staff
       yield* staff.reject(rejected.id).pipe(a.asAdmin)
       yield* staff.deactivate(inactive.id).pipe(a.asAdmin)
+      const targets = yield* Fixtures.operationTargets(a)
       const before = yield* counts
-      const calls = Fixtures.everyOperation({ staffId: target.id, doctorId: doctor.id, patientId: patient.id })
+      const calls = Fixtures.everyOperation({ ...targets, staffId: target.id, doctorId: doctor.id, patientId: patient.id })
       for (const [who, reason] of [[pending, "user_pending"], [rejected, "user_rejected"], [inactive, "user_inactive"]] as const) {
         for (const [op, call] of Object.entries(calls)) {
           const error = yield* Effect.flip(call.pipe(a.as(who.id)))

@@ -1,0 +1,86 @@
+/**
+ * Appointments, their statuses and the transition table.
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+import { AppointmentId, ClinicId, DoctorId, PatientId, RoomId, ServiceId, StaffId } from "./Ids.js"
+
+/** @since 0.1.0 @category models */
+export const AppointmentStatus = Schema.Literal(
+  "requested",
+  "scheduled",
+  "confirmed",
+  "checked_in",
+  "completed",
+  "cancelled",
+  "no_show",
+  "expired"
+)
+/** @since 0.1.0 @category models */
+export type AppointmentStatus = typeof AppointmentStatus.Type
+
+/**
+ * Statuses that occupy their time (with buffers) for the doctor, the patient and the rooms.
+ * A `requested` appointment blocks only until it expires.
+ *
+ * @since 0.1.0 @category rules
+ */
+export const blockingStatuses: ReadonlyArray<AppointmentStatus> = ["requested", "scheduled", "confirmed", "checked_in", "completed"]
+
+/** @since 0.1.0 @category rules */
+export const isBlocking = (status: AppointmentStatus): boolean => blockingStatuses.includes(status)
+
+/**
+ * The allowed status changes. `completed`, `cancelled`, `no_show` and `expired` are final.
+ *
+ * @since 0.1.0 @category rules
+ */
+export const transitions: Readonly<Record<AppointmentStatus, ReadonlyArray<AppointmentStatus>>> = {
+  requested: ["scheduled", "confirmed", "cancelled", "expired"],
+  scheduled: ["confirmed", "checked_in", "completed", "cancelled", "no_show"],
+  confirmed: ["scheduled", "checked_in", "completed", "cancelled", "no_show"],
+  checked_in: ["completed", "no_show", "cancelled"],
+  completed: [],
+  cancelled: [],
+  no_show: [],
+  expired: []
+}
+
+/** @since 0.1.0 @category rules */
+export const canTransition = (from: AppointmentStatus, to: AppointmentStatus): boolean => transitions[from].includes(to)
+
+/** @since 0.1.0 @category models */
+export const AppointmentSource = Schema.Literal("staff", "public")
+
+/** @since 0.1.0 @category models */
+export class Appointment extends Schema.Class<Appointment>("@clinicore/core/Appointment")({
+  id: AppointmentId,
+  clinicId: ClinicId,
+  doctorId: DoctorId,
+  patientId: PatientId,
+  serviceId: Schema.NullOr(ServiceId),
+  roomIds: Schema.Array(RoomId),
+  /** Epoch milliseconds; `end` exclusive. */
+  start: Schema.Number,
+  end: Schema.Number,
+  bufferBeforeMinutes: Schema.Number,
+  bufferAfterMinutes: Schema.Number,
+  status: AppointmentStatus,
+  notes: Schema.NullOr(Schema.String),
+  cancelReason: Schema.NullOr(Schema.String),
+  idempotencyKey: Schema.NullOr(Schema.String),
+  source: AppointmentSource,
+  /** When a `requested` appointment stops holding its slot. */
+  expiresAt: Schema.NullOr(Schema.Number),
+  createdBy: Schema.NullOr(StaffId),
+  version: Schema.Number,
+  createdAt: Schema.Number,
+  updatedAt: Schema.Number
+}) {}
+
+/** The time an appointment occupies, buffers included, `[busyStart, busyEnd)`. @since 0.1.0 @category rules */
+export const busyRange = (a: Pick<Appointment, "start" | "end" | "bufferBeforeMinutes" | "bufferAfterMinutes">) => ({
+  busyStart: a.start - a.bufferBeforeMinutes * 60_000,
+  busyEnd: a.end + a.bufferAfterMinutes * 60_000
+})

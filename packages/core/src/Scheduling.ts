@@ -1,0 +1,533 @@
+/**
+ * The Scheduling service: availability, booking, rescheduling, status changes, and public
+ * booking requests. Every write re-checks the time with the same pure rule that lists slots
+ * (`Availability.reasons`), inside its transaction; the database's own constraint refuses any
+ * overlap that a concurrent transaction slipped in between.
+ *
+ * @since 0.1.0
+ */
+import { createHash, randomUUID } from "node:crypto"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import type { Actor } from "./Actor.js"
+import { Appointment, AppointmentStatus, busyRange, canTransition } from "./Appointment.js"
+import * as Availability from "./Availability.js"
+import type { Clinic } from "./Clinic.js"
+import type { ClinicService } from "./Catalog.js"
+import type { Doctor } from "./Doctor.js"
+import { Conflict, type Inactive, NotFound, type PermissionDenied, type Unauthenticated, type ValidationError } from "./Errors.js"
+import { FieldCrypto } from "./FieldCrypto.js"
+import { AppointmentId, type ClinicId, DoctorId, PatientId, RoomId, ServiceId, type StaffId } from "./Ids.js"
+import { type Acting, clinicOperation, type Deps, requireOwn } from "./internal/operation.js"
+import { decode, invalid } from "./internal/validation.js"
+import { PersonName, Email } from "./StaffAccount.js"
+import { PhoneInput } from "./Patient.js"
+import { normalizePhone } from "./Phone.js"
+import type { ClinicOperation } from "./Operations.js"
+import { Storage } from "./Storage.js"
+
+type Refusal = PermissionDenied | Inactive | Unauthenticated
+
+const MINUTE = 60_000
+const DAY = 86_400_000
+
+/**
+ * An instant: epoch milliseconds, or an ISO 8601 date-time with an offset or `Z`.
+ *
+ * @since 0.1.0 @category inputs
+ */
+export const Instant = Schema.Union(
+  Schema.Int,
+  Schema.transform(
+    Schema.String.pipe(Schema.filter((s) => /(Z|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)), {
+      message: () => "must be epoch milliseconds or an ISO date-time with an offset"
+    })),
+    Schema.Int,
+    { strict: true, decode: (s) => Date.parse(s), encode: (n) => new Date(n).toISOString() }
+  )
+).annotations({ message: () => "must be epoch milliseconds or an ISO date-time with an offset" })
+
+/** @since 0.1.0 @category inputs */
+export const BookInput = Schema.Struct({
+  doctorId: DoctorId,
+  patientId: PatientId,
+  serviceId: Schema.optional(ServiceId),
+  start: Instant,
+  /** Required without a service; with one, the end is start + the service's duration. */
+  end: Schema.optional(Instant),
+  roomIds: Schema.optionalWith(Schema.Array(RoomId), { default: () => [] }),
+  notes: Schema.optional(Schema.String.pipe(Schema.maxLength(2000))),
+  idempotencyKey: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200))),
+  /** Book outside working time (needs `appointments.override`; audited as such). */
+  override: Schema.optionalWith(Schema.Boolean, { default: () => false })
+})
+/** @since 0.1.0 @category inputs */
+export type BookInput = typeof BookInput.Encoded
+
+/** @since 0.1.0 @category inputs */
+export const RescheduleInput = Schema.Struct({
+  id: AppointmentId,
+  start: Instant,
+  /** Defaults to keeping the appointment's length. */
+  end: Schema.optional(Instant),
+  override: Schema.optionalWith(Schema.Boolean, { default: () => false })
+})
+/** @since 0.1.0 @category inputs */
+export type RescheduleInput = typeof RescheduleInput.Encoded
+
+/** @since 0.1.0 @category inputs */
+export const SlotsInput = Schema.Struct({
+  doctorIds: Schema.Array(DoctorId).pipe(Schema.minItems(1), Schema.maxItems(200)),
+  serviceId: Schema.optional(ServiceId),
+  /** Without a service. */
+  durationMinutes: Schema.optional(Schema.Int.pipe(Schema.between(1, 1440))),
+  from: Instant,
+  to: Instant,
+  /** Also keep this patient's own appointments free. */
+  patientId: Schema.optional(PatientId)
+})
+/** @since 0.1.0 @category inputs */
+export type SlotsInput = typeof SlotsInput.Encoded
+
+/** @since 0.1.0 @category inputs */
+export const ExplainInput = Schema.Struct({
+  doctorId: DoctorId,
+  patientId: Schema.optional(PatientId),
+  serviceId: Schema.optional(ServiceId),
+  start: Instant,
+  end: Schema.optional(Instant),
+  roomIds: Schema.optionalWith(Schema.Array(RoomId), { default: () => [] })
+})
+
+/** @since 0.1.0 @category inputs */
+export const ListInput = Schema.Struct({
+  doctorId: Schema.optional(DoctorId),
+  patientId: Schema.optional(PatientId),
+  statuses: Schema.optional(Schema.Array(AppointmentStatus)),
+  from: Schema.optional(Instant),
+  to: Schema.optional(Instant),
+  /** `upcoming`: scheduled or confirmed, starting now or later; `past`: started before now. */
+  when: Schema.optional(Schema.Literal("upcoming", "past")),
+  limit: Schema.optionalWith(Schema.Int.pipe(Schema.between(1, 1000)), { default: () => 100 })
+})
+/** @since 0.1.0 @category inputs */
+export type ListInput = typeof ListInput.Encoded
+
+/** @since 0.1.0 @category inputs */
+export const RequestInput = Schema.Struct({
+  doctorId: DoctorId,
+  serviceId: ServiceId,
+  start: Instant,
+  patient: Schema.Struct({ fullName: PersonName, phone: PhoneInput, email: Schema.optional(Email) }),
+  idempotencyKey: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200)))
+})
+/** @since 0.1.0 @category inputs */
+export type RequestInput = typeof RequestInput.Encoded
+
+/** A bookable slot. @since 0.1.0 @category models */
+export interface AvailableSlot {
+  readonly doctorId: DoctorId
+  readonly start: number
+  readonly end: number
+}
+
+/** @since 0.1.0 @category models */
+export interface Explanation {
+  readonly bookable: boolean
+  readonly reasons: ReadonlyArray<Availability.Reason>
+}
+
+type Failure = ValidationError | NotFound | Conflict | Refusal
+
+/** @since 0.1.0 @category models */
+export interface Scheduling {
+  /** Bookable starts on the clinic's grid for each doctor, sorted by start. */
+  readonly availableSlots: (input: SlotsInput) => Effect.Effect<ReadonlyArray<AvailableSlot>, Failure, Actor>
+  /** Why a time is not bookable (empty reasons: it is). */
+  readonly explain: (input: typeof ExplainInput.Encoded) => Effect.Effect<Explanation, Failure, Actor>
+  readonly book: (input: BookInput) => Effect.Effect<Appointment, Failure, Actor>
+  /** Moves an appointment atomically, keeping its id; it does not conflict with itself. */
+  readonly reschedule: (input: RescheduleInput) => Effect.Effect<Appointment, Failure, Actor>
+  /** Through the transition table; allowed on past appointments (completed, no-show afterwards). */
+  readonly setStatus: (
+    input: { readonly id: string; readonly status: AppointmentStatus }
+  ) => Effect.Effect<Appointment, Failure, Actor>
+  readonly cancel: (input: { readonly id: string; readonly reason: string }) => Effect.Effect<Appointment, Failure, Actor>
+  /** Refused while payments, invoices or reminders reference it. */
+  readonly delete: (id: string) => Effect.Effect<void, Failure, Actor>
+  readonly get: (id: string) => Effect.Effect<Appointment, Failure, Actor>
+  readonly list: (input?: ListInput) => Effect.Effect<ReadonlyArray<Appointment>, Failure, Actor>
+  /** Expires requests whose hold has ended (bookings also do this in their own transaction). */
+  readonly expireRequests: () => Effect.Effect<ReadonlyArray<string>, Failure, Actor>
+  /** For a public caller (`Actor.asPublic(slug)`): live availability of one doctor and service. */
+  readonly publicSlots: (
+    input: { readonly doctorId: string; readonly serviceId: string; readonly from: number | string; readonly to: number | string }
+  ) => Effect.Effect<ReadonlyArray<AvailableSlot>, Failure, Actor>
+  /** For a public caller: a `requested` appointment that holds its slot until staff confirm it or it expires. */
+  readonly request: (input: RequestInput) => Effect.Effect<Appointment, Failure, Actor>
+}
+
+/** @since 0.1.0 @category tags */
+export const Scheduling: Context.Tag<Scheduling, Scheduling> = Context.GenericTag<Scheduling>("@clinicore/core/Scheduling")
+
+/** Reasons an override may book through: working-time rules, notice and horizon; never a conflict or the past. */
+const overridable = new Set<Availability.ReasonCode>(["outside_hours", "break", "time_off", "holiday", "notice", "horizon"])
+
+const fingerprint = (parts: ReadonlyArray<unknown>) => createHash("sha256").update(JSON.stringify(parts)).digest("base64url")
+
+/** @since 0.1.0 @category constructors */
+export const make: Effect.Effect<Scheduling, never, Storage | FieldCrypto> = Effect.gen(function*() {
+  const deps: Deps = { storage: yield* Storage, fieldCrypto: yield* FieldCrypto }
+  const { storage } = deps
+
+  const notFound = (entity: string, id: string) => new NotFound({ entity, id })
+  const load = <A>(entity: string, id: string, found: Effect.Effect<Option.Option<A>>) =>
+    Effect.flatMap(found, Option.match({ onNone: () => Effect.fail(notFound(entity, id)), onSome: Effect.succeed }))
+
+  const loadDoctor = (clinicId: ClinicId, id: DoctorId) => load("Doctor", id, storage.doctors.findById(clinicId, id))
+  const loadService = (clinicId: ClinicId, id: ServiceId) => load("Service", id, storage.catalog.findService(clinicId, id))
+  const loadAppointment = (clinicId: ClinicId, id: string) =>
+    Effect.flatMap(decode(Schema.Struct({ id: AppointmentId }), { id }), (valid) =>
+      Effect.map(load("Appointment", valid.id, storage.appointments.findById(clinicId, valid.id)), (row) => row.appointment))
+  const loadRooms = (clinicId: ClinicId, ids: ReadonlyArray<RoomId>) =>
+    Effect.gen(function*() {
+      const unique = [...new Set(ids)]
+      const rooms = yield* storage.catalog.findRooms(clinicId, unique)
+      const missing = unique.find((id) => !rooms.some((r) => r.id === id))
+      if (missing !== undefined) return yield* notFound("Room", missing)
+      if (rooms.some((r) => !r.active)) return yield* new Conflict({ reason: { _tag: "inactive_reference", field: "roomIds" } })
+      return unique
+    })
+
+  /** The availability context of one doctor for times in [from, to), with the busy time of every occupant. */
+  const contextFor = (
+    clinic: Clinic,
+    doctor: Doctor,
+    occupants: { readonly patientId?: PatientId | undefined; readonly roomIds: ReadonlyArray<RoomId> },
+    from: number,
+    to: number,
+    now: number,
+    patientBlocked: boolean,
+    excludeId?: AppointmentId
+  ) =>
+    Effect.gen(function*() {
+      const zone = clinic.timeZone
+      const rules = Option.getOrElse(yield* storage.schedules.rules(clinic.id, doctor.id), () => ({
+        weekly: [],
+        breaks: [],
+        timeOff: [],
+        overrides: []
+      }))
+      const holidays = yield* storage.schedules.holidays(
+        clinic.id,
+        Availability.zoned.date(zone, from - DAY),
+        Availability.zoned.date(zone, to + DAY)
+      )
+      // Wide enough for any buffers (at most 4 hours each side).
+      const busy = yield* storage.appointments.blocking(
+        clinic.id,
+        { doctorId: doctor.id, patientId: occupants.patientId, roomIds: occupants.roomIds },
+        from - 8 * 60 * MINUTE,
+        to + 8 * 60 * MINUTE,
+        now,
+        excludeId
+      )
+      const context: Availability.Context = {
+        zone,
+        rules,
+        holidays: holidays.map((h) => h.date),
+        busy: busy.map((a) => ({ id: a.id, start: a.start, end: a.end, ...busyRange(a) })),
+        now,
+        slotMinutes: clinic.settings.slotMinutes,
+        minimumNoticeMinutes: clinic.settings.minimumNoticeMinutes,
+        bookingHorizonDays: clinic.settings.bookingHorizonDays,
+        doctorActive: doctor.active,
+        patientBlocked
+      }
+      return Availability.prepare(context, from, to)
+    })
+
+  /** Refuses a time the rule does not admit (an override passes the working-time reasons). */
+  const admit = (reasons: ReadonlyArray<Availability.Reason>, override: boolean) => {
+    const blocking = reasons.filter((r) => !(override && overridable.has(r.code)))
+    if (blocking.length === 0) return Effect.void
+    const taken = blocking.flatMap((r) => (r.code === "booked" || r.code === "buffer" ? r.appointmentIds ?? [] : []))
+    return Effect.fail(
+      taken.length > 0
+        ? new Conflict({ reason: { _tag: "slot_taken", appointmentIds: taken } })
+        : new Conflict({ reason: { _tag: "not_bookable", reasons: blocking.map((r) => ({ code: r.code })) } })
+    )
+  }
+
+  const timing = (service: Option.Option<ClinicService>, start: number, end: number | undefined) =>
+    Effect.gen(function*() {
+      const resolvedEnd = Option.match(service, {
+        onNone: () => end,
+        onSome: (s) => start + s.durationMinutes * MINUTE
+      })
+      if (resolvedEnd === undefined) return yield* invalid("end", "is required without a service")
+      if (end !== undefined && end !== resolvedEnd) return yield* invalid("end", "must be start + the service's duration")
+      if (resolvedEnd <= start) return yield* invalid("end", "must be after start")
+      return resolvedEnd
+    })
+
+  const loadPatientBlocked = (clinicId: ClinicId, patientId: PatientId) =>
+    Effect.map(load("Patient", patientId, storage.patients.findById(clinicId, patientId)), (p) => p.blocked)
+
+  const ownerOf = (clinicId: ClinicId, appointment: Appointment) =>
+    Effect.map(loadDoctor(clinicId, appointment.doctorId), (d) => Option.getOrNull(d.staffId) as StaffId | null)
+
+  const bookIn = (acting: Acting, input: typeof BookInput.Type, source: "staff" | "public", status: "scheduled" | "requested") =>
+    Effect.gen(function*() {
+      const { clinic } = acting
+      const now = yield* Clock.currentTimeMillis
+      const service = input.serviceId === undefined
+        ? Option.none<ClinicService>()
+        : Option.some(yield* loadService(clinic.id, input.serviceId))
+      const end = yield* timing(service, input.start, input.end)
+      const print = fingerprint([input.doctorId, input.patientId, input.serviceId ?? null, input.start, end, [...input.roomIds].sort(), input.notes ?? null])
+      if (input.idempotencyKey !== undefined) {
+        const previous = yield* storage.appointments.findByIdempotencyKey(clinic.id, input.idempotencyKey)
+        if (Option.isSome(previous)) {
+          if (previous.value.requestFingerprint === print) return previous.value.appointment
+          return yield* new Conflict({ reason: { _tag: "idempotency_key_reused", key: input.idempotencyKey } })
+        }
+      }
+      const doctor = yield* loadDoctor(clinic.id, input.doctorId)
+      const patientBlocked = yield* loadPatientBlocked(clinic.id, input.patientId)
+      if (Option.isSome(service)) {
+        const s = service.value
+        if (!s.active) return yield* new Conflict({ reason: { _tag: "inactive_reference", field: "serviceId" } })
+        if (s.doctorIds.length > 0 && !s.doctorIds.includes(doctor.id)) {
+          return yield* invalid("serviceId", "is not performed by this doctor")
+        }
+      }
+      const roomIds = yield* loadRooms(clinic.id, [...Option.match(service, { onNone: () => [], onSome: (s) => s.roomIds }), ...input.roomIds])
+      const buffers = Option.match(service, {
+        onNone: () => ({ bufferBeforeMinutes: 0, bufferAfterMinutes: 0 }),
+        onSome: (s) => ({ bufferBeforeMinutes: s.bufferBeforeMinutes, bufferAfterMinutes: s.bufferAfterMinutes })
+      })
+      // Requests whose hold has ended stop blocking here, in this transaction, not only in a sweeper.
+      yield* storage.appointments.expireRequests(clinic.id, now)
+      const prepared = yield* contextFor(clinic, doctor, { patientId: input.patientId, roomIds }, input.start, end, now, patientBlocked)
+      const slot = { start: input.start, end, ...buffers }
+      if (source === "public" && !Availability.onGrid(clinic.timeZone, clinic.settings.slotMinutes, input.start)) {
+        return yield* new Conflict({ reason: { _tag: "not_bookable", reasons: [{ code: "outside_hours" }] } })
+      }
+      yield* admit(Availability.reasons(prepared, slot), input.override)
+      const appointment = new Appointment({
+        id: AppointmentId.make(randomUUID()),
+        clinicId: clinic.id,
+        doctorId: doctor.id,
+        patientId: input.patientId,
+        serviceId: input.serviceId ?? null,
+        roomIds,
+        start: input.start,
+        end,
+        ...buffers,
+        status,
+        notes: input.notes ?? null,
+        cancelReason: null,
+        idempotencyKey: input.idempotencyKey ?? null,
+        source,
+        expiresAt: status === "requested" ? now + clinic.settings.requestHoldMinutes * MINUTE : null,
+        createdBy: Option.getOrNull(Option.map(acting.user, (u) => u.id)),
+        version: 1,
+        createdAt: now,
+        updatedAt: now
+      }, { disableValidation: true })
+      yield* storage.appointments.insert({ appointment, requestFingerprint: print })
+      return appointment
+    })
+
+  const slotsFor = (acting: Acting, input: typeof SlotsInput.Type) =>
+    Effect.gen(function*() {
+      const { clinic } = acting
+      if (input.to <= input.from) return yield* invalid("to", "must be after from")
+      if (input.to - input.from > 366 * DAY) return yield* invalid("to", "must be at most 366 days after from")
+      const now = yield* Clock.currentTimeMillis
+      const service = input.serviceId === undefined ? Option.none<ClinicService>() : Option.some(yield* loadService(clinic.id, input.serviceId))
+      const durationMinutes = Option.match(service, { onNone: () => input.durationMinutes, onSome: (s) => s.durationMinutes })
+      if (durationMinutes === undefined) return yield* invalid("durationMinutes", "is required without a service")
+      const buffers = Option.match(service, {
+        onNone: () => ({ bufferBeforeMinutes: 0, bufferAfterMinutes: 0 }),
+        onSome: (s) => ({ bufferBeforeMinutes: s.bufferBeforeMinutes, bufferAfterMinutes: s.bufferAfterMinutes })
+      })
+      const roomIds = Option.match(service, { onNone: () => [], onSome: (s) => s.roomIds })
+      const patientBlocked = input.patientId === undefined ? false : yield* loadPatientBlocked(clinic.id, input.patientId)
+      const out: Array<AvailableSlot> = []
+      for (const doctorId of input.doctorIds) {
+        const doctor = yield* loadDoctor(clinic.id, doctorId)
+        if (Option.isSome(service) && service.value.doctorIds.length > 0 && !service.value.doctorIds.includes(doctor.id)) continue
+        const prepared = yield* contextFor(clinic, doctor, { patientId: input.patientId, roomIds }, input.from, input.to, now, patientBlocked)
+        for (const s of Availability.slots(prepared, { durationMinutes, ...buffers })) out.push({ doctorId: doctor.id, ...s })
+      }
+      return out.sort((a, b) => a.start - b.start || a.doctorId.localeCompare(b.doctorId))
+    })
+
+  const transition = (acting: Acting, id: string, to: AppointmentStatus, cancelReason: string | null) =>
+    Effect.gen(function*() {
+      const { clinic } = acting
+      const current = yield* loadAppointment(clinic.id, id)
+      yield* requireOwn(acting, yield* ownerOf(clinic.id, current))
+      if (!canTransition(current.status, to)) {
+        return yield* new Conflict({ reason: { _tag: "invalid_transition", from: current.status, to } })
+      }
+      const now = yield* Clock.currentTimeMillis
+      const updated = new Appointment({
+        ...current,
+        status: to,
+        cancelReason: cancelReason ?? current.cancelReason,
+        expiresAt: to === "requested" ? current.expiresAt : null,
+        version: current.version + 1,
+        updatedAt: now
+      }, { disableValidation: true })
+      yield* storage.appointments.update(updated)
+      return updated
+    })
+
+  const op = <A, E, R>(name: ClinicOperation, body: (acting: Acting) => Effect.Effect<A, E, R>) => clinicOperation(deps, name, body)
+
+  return {
+    availableSlots: (input) => op("Scheduling.availableSlots", (acting) => Effect.flatMap(decode(SlotsInput, input), (v) => slotsFor(acting, v))),
+    explain: (input) =>
+      op("Scheduling.explain", ({ clinic }) =>
+        Effect.gen(function*() {
+          const valid = yield* decode(ExplainInput, input)
+          const now = yield* Clock.currentTimeMillis
+          const service = valid.serviceId === undefined ? Option.none<ClinicService>() : Option.some(yield* loadService(clinic.id, valid.serviceId))
+          const end = yield* timing(service, valid.start, valid.end)
+          const doctor = yield* loadDoctor(clinic.id, valid.doctorId)
+          const patientBlocked = valid.patientId === undefined ? false : yield* loadPatientBlocked(clinic.id, valid.patientId)
+          const roomIds = [...Option.match(service, { onNone: () => [], onSome: (s) => s.roomIds }), ...valid.roomIds]
+          const prepared = yield* contextFor(clinic, doctor, { patientId: valid.patientId, roomIds }, valid.start, end, now, patientBlocked)
+          const reasons = Availability.reasons(prepared, {
+            start: valid.start,
+            end,
+            bufferBeforeMinutes: Option.match(service, { onNone: () => 0, onSome: (s) => s.bufferBeforeMinutes }),
+            bufferAfterMinutes: Option.match(service, { onNone: () => 0, onSome: (s) => s.bufferAfterMinutes })
+          })
+          return { bookable: reasons.length === 0, reasons }
+        })),
+    book: (input) =>
+      Effect.flatMap(decode(BookInput, input), (valid) =>
+        op(valid.override ? "Scheduling.bookWithOverride" : "Scheduling.book", (acting) => bookIn(acting, valid, "staff", "scheduled"))),
+    reschedule: (input) =>
+      Effect.flatMap(decode(RescheduleInput, input), (valid) =>
+        op(valid.override ? "Scheduling.rescheduleWithOverride" : "Scheduling.reschedule", (acting) =>
+          Effect.gen(function*() {
+            const { clinic } = acting
+            const current = yield* loadAppointment(clinic.id, valid.id)
+            yield* requireOwn(acting, yield* ownerOf(clinic.id, current))
+            if (!["requested", "scheduled", "confirmed"].includes(current.status)) {
+              return yield* new Conflict({ reason: { _tag: "invalid_transition", from: current.status, to: current.status } })
+            }
+            const end = valid.end ?? valid.start + (current.end - current.start)
+            if (end <= valid.start) return yield* invalid("end", "must be after start")
+            const now = yield* Clock.currentTimeMillis
+            yield* storage.appointments.expireRequests(clinic.id, now)
+            const doctor = yield* loadDoctor(clinic.id, current.doctorId)
+            const patientBlocked = yield* loadPatientBlocked(clinic.id, current.patientId)
+            const prepared = yield* contextFor(
+              clinic, doctor, { patientId: current.patientId, roomIds: current.roomIds }, valid.start, end, now, patientBlocked, current.id
+            )
+            yield* admit(Availability.reasons(prepared, { ...current, start: valid.start, end }), valid.override)
+            const moved = new Appointment({ ...current, start: valid.start, end, version: current.version + 1, updatedAt: now }, {
+              disableValidation: true
+            })
+            yield* storage.appointments.update(moved)
+            return moved
+          }))),
+    setStatus: (input) =>
+      op("Scheduling.setStatus", (acting) =>
+        Effect.flatMap(decode(Schema.Struct({ id: Schema.String, status: AppointmentStatus }), input), (v) =>
+          transition(acting, v.id, v.status, null))),
+    cancel: (input) =>
+      op("Scheduling.cancel", (acting) =>
+        Effect.flatMap(
+          decode(Schema.Struct({ id: Schema.String, reason: Schema.Trim.pipe(Schema.minLength(1, { message: () => "is required" })) }), input),
+          (v) => transition(acting, v.id, "cancelled", v.reason)
+        )),
+    delete: (id) =>
+      clinicOperation(deps, "Scheduling.delete", ({ clinic }) =>
+        Effect.gen(function*() {
+          const current = yield* loadAppointment(clinic.id, id)
+          const counts = yield* storage.appointments.dependents(clinic.id, current.id)
+          if (Object.keys(counts).length > 0) return yield* new Conflict({ reason: { _tag: "has_dependents", counts } })
+          yield* storage.appointments.delete(clinic.id, current.id)
+          return current.id
+        }), (x) => x).pipe(Effect.asVoid),
+    get: (id) => op("Scheduling.get", ({ clinic }) => loadAppointment(clinic.id, id)),
+    list: (input = {}) =>
+      op("Scheduling.list", ({ clinic }) =>
+        Effect.gen(function*() {
+          const v = yield* decode(ListInput, input)
+          const now = yield* Clock.currentTimeMillis
+          return yield* storage.appointments.list(clinic.id, {
+            doctorId: v.doctorId,
+            patientId: v.patientId,
+            statuses: v.when === "upcoming" ? ["scheduled", "confirmed"] : v.statuses,
+            from: v.when === "upcoming" ? Math.max(now, v.from ?? now) : v.from,
+            to: v.when === "past" ? Math.min(now, v.to ?? now) : v.to,
+            order: v.when === "past" ? "desc" : "asc",
+            limit: v.limit
+          })
+        })),
+    expireRequests: () =>
+      clinicOperation(deps, "Scheduling.expireRequests", ({ clinic }) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) => storage.appointments.expireRequests(clinic.id, now)), () => null),
+    publicSlots: (input) =>
+      op("Public.availableSlots", (acting) =>
+        Effect.flatMap(
+          decode(SlotsInput, { doctorIds: [input.doctorId], serviceId: input.serviceId, from: input.from, to: input.to }),
+          (v) => slotsFor(acting, v)
+        )),
+    request: (input) =>
+      op("Public.request", (acting) =>
+        Effect.gen(function*() {
+          const { clinic } = acting
+          const region = clinic.settings.defaultPhoneRegion
+          const valid = yield* decode(RequestInput, input, (() => {
+            const phone = typeof input?.patient?.phone === "string" ? normalizePhone(input.patient.phone, region) : undefined
+            return phone !== undefined && phone._tag === "Left" ? [{ path: "patient.phone", message: phone.left }] : []
+          })())
+          const phone = normalizePhone(valid.patient.phone, region).pipe((e) => (e._tag === "Right" ? e.right : ""))
+          const matches = (yield* storage.patients.search(clinic.id, { text: phone.replace(/\D/g, ""), limit: 50, offset: 0 }))
+            .filter((p) => p.phone === phone)
+          const now = yield* Clock.currentTimeMillis
+          const patientId = matches[0]?.id ?? PatientId.make(randomUUID())
+          if (matches.length === 0) {
+            yield* storage.patients.insert({
+              id: patientId,
+              clinicId: clinic.id,
+              fullName: valid.patient.fullName,
+              phone,
+              email: valid.patient.email ?? null,
+              dateOfBirth: null,
+              nationalIdCipher: null,
+              nationalIdIndex: null,
+              blocked: false,
+              blockedReason: null,
+              primaryDoctorId: null,
+              createdAt: now
+            })
+          }
+          return yield* bookIn(acting, {
+            doctorId: valid.doctorId,
+            patientId,
+            serviceId: valid.serviceId,
+            start: valid.start,
+            roomIds: [],
+            idempotencyKey: valid.idempotencyKey,
+            override: false
+          } as typeof BookInput.Type, "public", "requested")
+        }))
+  }
+})
+
+/** @since 0.1.0 @category layers */
+export const layer: Layer.Layer<Scheduling, never, Storage | FieldCrypto> = Layer.effect(Scheduling, make)
