@@ -97,8 +97,8 @@ const compare = (
       { concurrency: CLIENTS, discard: true }
     )
     const libSeconds = yield* seconds(library)
-    // The raw phase writes the next day, for the same doctors and patients.
-    const rawBase = base + DAY
+    // The raw phase writes later days (each phase spans PER_CLIENT half hours), same doctors and patients.
+    const rawBase = base + 3 * DAY
     const rawPhase = Effect.forEach(
       doctors.map((doctorId, c) => ({ doctorId, patientId: patients[c]!, c })),
       ({ doctorId, patientId }) =>
@@ -110,7 +110,7 @@ const compare = (
     )
     const rawSeconds = yield* seconds(rawPhase)
     // Contended: every client tries overlapping times of doctor 0 (distinct patients).
-    const contendedBase = base + 2 * DAY
+    const contendedBase = base + 6 * DAY
     const contended = Effect.forEach(Array.from({ length: CLIENTS * 8 }, (_, i) => i), (i) => {
       const start = contendedBase + (i % 20) * 10 * MINUTE
       return Effect.either(

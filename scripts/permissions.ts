@@ -12,10 +12,10 @@
 import { readFileSync, writeFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { builtInKeys, libraryKeys, resolve, seedModules } from "@clinicore/core/Permission"
-import { Role } from "@clinicore/core/StaffAccount"
+import { Role as RoleSchema } from "@clinicore/core/StaffAccount"
 
-type Role = typeof Role.Type
-const roles: ReadonlyArray<Role> = Role.literals
+type Role = typeof RoleSchema.Type
+const roles: ReadonlyArray<Role> = RoleSchema.literals
 
 const docPath = fileURLToPath(new URL("../docs/permissions.md", import.meta.url))
 
