@@ -4,7 +4,7 @@
  */
 import { randomBytes } from "node:crypto"
 import { mkdirSync, rmSync } from "node:fs"
-import { Actor, Clinicore, Clinics, Doctors, FieldCrypto, Patients } from "@clinicore/core"
+import { Actor, CatalogService, Clinicore, Clinics, Doctors, FieldCrypto, Patients, Schedules, Scheduling } from "@clinicore/core"
 import { ClinicoreSqlite } from "@clinicore/sql-sqlite"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -60,7 +60,38 @@ const program = Effect.gen(function*() {
   const found = yield* patients.findByNationalId("123 45 6789").pipe(asAdmin)
   yield* say(`exact lookup by national id finds: ${found._tag === "Some" ? found.value.fullName : "nobody"}`)
   const listed = yield* patients.search({}).pipe(asAdmin)
-  yield* say(`the clinic now has ${listed.length} patients; database file: ${filename}`)
+  yield* say(`the clinic now has ${listed.length} patients`)
+
+  // Scheduling: working hours, a service, live availability, a booking, and a refused double booking.
+  yield* Effect.flatMap(Schedules.Schedules, (s) =>
+    s.set({
+      doctorId: doctor.id,
+      rules: {
+        weekly: [1, 2, 3, 4, 5].map((weekday) => ({ weekday, start: "09:00", end: "17:00" })),
+        breaks: [1, 2, 3, 4, 5].map((weekday) => ({ _tag: "weekly" as const, weekday, start: "12:00", end: "13:00" }))
+      }
+    })).pipe(asAdmin)
+  const checkup = yield* Effect.flatMap(CatalogService.Catalog, (c) =>
+    c.createService({ name: "Check-up", durationMinutes: 30, bufferAfterMinutes: 10, priceMinor: 9500 })).pipe(asAdmin)
+  yield* say(`doctor works Mon–Fri 09:00–17:00 (lunch 12:00–13:00); service "${checkup.name}" takes 30 min + 10 min buffer`)
+  const scheduling = yield* Scheduling.Scheduling
+  const now = Date.now()
+  const slots = yield* scheduling.availableSlots({
+    doctorIds: [doctor.id],
+    serviceId: checkup.id,
+    from: now,
+    to: now + 7 * 86_400_000
+  }).pipe(asAdmin)
+  const local = (t: number) =>
+    new Intl.DateTimeFormat("en-US", { timeZone: clinic.timeZone, dateStyle: "medium", timeStyle: "short" }).format(t)
+  yield* say(`next 7 days: ${slots.length} free slots, the first at ${local(slots[0]!.start)} (${clinic.timeZone})`)
+  const booked = yield* scheduling.book({ doctorId: doctor.id, patientId: alice.id, serviceId: checkup.id, start: slots[0]!.start })
+    .pipe(asAdmin)
+  yield* say(`booked ${alice.fullName} at ${local(booked.start)} (${booked.status})`)
+  const clash = yield* scheduling.book({ doctorId: doctor.id, patientId: bob.id, serviceId: checkup.id, start: slots[0]!.start })
+    .pipe(asAdmin, Effect.flip)
+  yield* say(`${bob.fullName} at the same time was refused: ${clash._tag}: ${clash.message}`)
+  yield* say(`database file: ${filename}`)
 })
 
 Effect.runPromise(program.pipe(Effect.provide(Live))).catch((error) => {
