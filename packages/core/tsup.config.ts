@@ -1,10 +1,1 @@
-import { defineConfig } from "tsup"
-
-export default defineConfig({
-  entry: ["src/*.ts"],
-  format: ["esm", "cjs"],
-  dts: { compilerOptions: { composite: false, customConditions: [] } },
-  sourcemap: true,
-  clean: true,
-  tsconfig: "tsconfig.build.json"
-})
+export { default } from "../../tsup.base.js"

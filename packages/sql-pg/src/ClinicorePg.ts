@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import * as Repositories from "@clinicore/sql/Repositories"
-import type { Dialect } from "@clinicore/sql/Dialect"
+import { type Dialect, orDieOnSqlError } from "@clinicore/sql/Dialect"
 import type { ClinicId } from "@clinicore/core/Ids"
 import { Storage } from "@clinicore/core/Storage"
 import * as Migrator from "@effect/sql/Migrator"
@@ -96,8 +96,6 @@ export const migrations = Migrator.fromRecord({
   "0003_scheduling": scheduling
 })
 
-const dieOnSqlError = <A, E, R>(self: Effect.Effect<A, E | SqlError, R>): Effect.Effect<A, E, R> =>
-  Effect.catchIf(self, (e): e is SqlError => e instanceof SqlError, Effect.die) as Effect.Effect<A, E, R>
 
 /**
  * The tenant of the innermost `transaction` on this fiber. Lets a nested call for the same clinic
@@ -131,7 +129,7 @@ export const make: Effect.Effect<Storage, never, SqlClient.SqlClient> = Effect.g
       return yield* sql.withTransaction(
         nested ? Effect.tap(body, () => setTenant(Option.getOrElse(outer, () => ""))) : body
       )
-    }).pipe(dieOnSqlError)
+    }).pipe(orDieOnSqlError)
 
   // Outside any tenant: the transaction names only the slug, and the clinics_by_slug policy shows
   // that one clinic row and nothing else.

@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import * as Repositories from "@clinicore/sql/Repositories"
-import type { Dialect } from "@clinicore/sql/Dialect"
+import { type Dialect, orDieOnSqlError } from "@clinicore/sql/Dialect"
 import { Storage } from "@clinicore/core/Storage"
 import * as Migrator from "@effect/sql/Migrator"
 import * as SqlClient from "@effect/sql/SqlClient"
@@ -74,8 +74,6 @@ export const migrations = Migrator.fromRecord({
   "0003_scheduling": scheduling
 })
 
-const dieOnSqlError = <A, E, R>(self: Effect.Effect<A, E | SqlError, R>): Effect.Effect<A, E, R> =>
-  Effect.catchIf(self, (e): e is SqlError => e instanceof SqlError, Effect.die) as Effect.Effect<A, E, R>
 
 /**
  * Builds the storage port over the `SqlClient` in context, after configuring the connection and
@@ -98,7 +96,7 @@ export const make = (config: { readonly busyTimeoutMs?: number | undefined } = {
         Effect.orDie(sql`SELECT * FROM clinics WHERE slug = ${slug}`).pipe(
           Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), Repositories.toClinicRow))
         ),
-      transaction: () => (self) => dieOnSqlError(sql.withTransaction(self))
+      transaction: () => (self) => orDieOnSqlError(sql.withTransaction(self))
     })
   })
 

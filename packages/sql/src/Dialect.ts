@@ -7,9 +7,9 @@
  * @since 0.1.0
  */
 import type { SqlClient } from "@effect/sql/SqlClient"
-import type { SqlError } from "@effect/sql/SqlError"
+import { SqlError } from "@effect/sql/SqlError"
 import type { Fragment } from "@effect/sql/Statement"
-import type { Effect } from "effect/Effect"
+import * as Effect from "effect/Effect"
 
 /** @since 0.1.0 @category models */
 export type Violation =
@@ -44,7 +44,16 @@ export interface Dialect {
    * turns whenever the database could otherwise make them wait on each other's uncommitted rows
    * (a deadlock, not an answer). It decides nothing: the overlap guard still does.
    */
-  readonly serializeOccupants: (sql: SqlClient, keys: ReadonlyArray<string>) => Effect<void, SqlError>
+  readonly serializeOccupants: (sql: SqlClient, keys: ReadonlyArray<string>) => Effect.Effect<void, SqlError>
   /** Which constraint, if any, a failed statement violated. */
   readonly classify: (error: SqlError) => Violation
 }
+
+/**
+ * Turns the SQL failures left after the repositories mapped the ones with domain meaning into
+ * defects, keeping the effect's own errors.
+ *
+ * @since 0.1.0 @category errors
+ */
+export const orDieOnSqlError = <A, E, R>(self: Effect.Effect<A, E | SqlError, R>): Effect.Effect<A, E, R> =>
+  Effect.catchIf(self, (e): e is SqlError => e instanceof SqlError, Effect.die) as Effect.Effect<A, E, R>

@@ -14,6 +14,7 @@ import type * as Layer from "effect/Layer"
 import { access } from "./internal/conformance/access.js"
 import { auditTrail } from "./internal/conformance/audit.js"
 import { model } from "./internal/conformance/model.js"
+import { concurrentInserts as overlapRace, overlap } from "./internal/conformance/overlap.js"
 import { scheduling } from "./internal/conformance/scheduling.js"
 import { tenancy } from "./internal/conformance/tenancy.js"
 import type { RawAccess } from "./RawAccess.js"
@@ -43,6 +44,18 @@ export const suite = <E>(
       access(it)
       auditTrail(it)
       scheduling(it)
+      overlap(it)
       model(it, options.modelRuns ?? 30)
     })
   })
+
+/**
+ * The part of the no-overlap guarantee the suite cannot run for an adapter, since it depends on the
+ * connections the adapter's own test opens: 200 overlapping appointments for one doctor, written
+ * concurrently by `write` (by default through the `Storage` in context, in a transaction of the
+ * clinic). Each must commit or be refused `slot_taken` naming committed ones, with no defect or
+ * interruption, and none of those stored may overlap. Needs the services of `Clinicore.layer`.
+ *
+ * @since 0.1.0 @category suite
+ */
+export const concurrentInserts = overlapRace

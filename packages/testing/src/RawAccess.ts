@@ -18,6 +18,11 @@ export interface RawAccess {
   readonly execute: (sql: string, params?: ReadonlyArray<unknown>) => Effect.Effect<ReadonlyArray<Record<string, unknown>>>
   /** Binds an instant given in epoch milliseconds the way this database stores it. */
   readonly instant: (epochMs: number) => unknown
+  /**
+   * Which constraint, if any, a failed statement violated, as the adapter's dialect classifies the
+   * driver error `execute` dies with (say `{ kind: "exclusion", detail: "appointments_doctor_overlap" }`).
+   */
+  readonly classify: (error: unknown) => { readonly kind: string; readonly detail?: string }
 }
 
 /** @since 0.1.0 @category tags */

@@ -49,7 +49,8 @@ export const rawAccessLayer = (adminUrl: string): Layer.Layer<RawAccess, SqlErro
       RawAccess.of({
         dialect: "pg",
         execute: (statement, params = []) => Effect.orDie(sql.unsafe<Record<string, unknown>>(toPgPlaceholders(statement), params)),
-        instant: (ms) => new Date(ms)
+        instant: (ms) => new Date(ms),
+        classify: (error) => ClinicorePg.dialect.classify(error as SqlError)
       }))
   ).pipe(Layer.provide(PgClient.layer({ url: Redacted.make(adminUrl), maxConnections: 2 })))
 

@@ -6,6 +6,7 @@ import { Storage } from "@clinicore/core/Storage"
 import { RawAccess } from "@clinicore/testing/RawAccess"
 import { Twin } from "@clinicore/testing/Twin"
 import * as SqlClient from "@effect/sql/SqlClient"
+import type { SqlError } from "@effect/sql/SqlError"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ClinicoreSqlite from "../../src/ClinicoreSqlite.js"
@@ -22,7 +23,8 @@ export const makeTestLayer = (filename: string) =>
         RawAccess.of({
           dialect: "sqlite",
           execute: (query, params = []) => Effect.orDie(sql.unsafe<Record<string, unknown>>(query, params)),
-          instant: (ms) => ms
+          instant: (ms) => ms,
+          classify: (error) => ClinicoreSqlite.dialect.classify(error as SqlError)
         }))
     ),
     Fixtures.fieldCryptoLayer,
