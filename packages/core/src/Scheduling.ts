@@ -496,11 +496,10 @@ export const make: Effect.Effect<Scheduling, never, Storage | FieldCrypto> = Eff
             return phone !== undefined && phone._tag === "Left" ? [{ path: "patient.phone", message: phone.left }] : []
           })())
           const phone = normalizePhone(valid.patient.phone, region).pipe((e) => (e._tag === "Right" ? e.right : ""))
-          const matches = (yield* storage.patients.search(clinic.id, { text: phone.replace(/\D/g, ""), limit: 50, offset: 0 }))
-            .filter((p) => p.phone === phone)
+          const existing = yield* storage.patients.findByPhone(clinic.id, phone)
           const now = yield* Clock.currentTimeMillis
-          const patientId = matches[0]?.id ?? PatientId.make(randomUUID())
-          if (matches.length === 0) {
+          const patientId = Option.match(existing, { onNone: () => PatientId.make(randomUUID()), onSome: (p) => p.id })
+          if (Option.isNone(existing)) {
             yield* storage.patients.insert({
               id: patientId,
               clinicId: clinic.id,

@@ -86,6 +86,8 @@ export interface PatientRepository {
   readonly insert: (row: PatientRow) => Effect.Effect<void, Conflict>
   readonly findById: (clinicId: ClinicId, id: PatientId) => Effect.Effect<Option.Option<PatientRow>>
   readonly findByNationalIdIndex: (clinicId: ClinicId, index: string) => Effect.Effect<ReadonlyArray<PatientRow>>
+  /** By exact E.164 phone (unique per clinic). */
+  readonly findByPhone: (clinicId: ClinicId, phone: string) => Effect.Effect<Option.Option<PatientRow>>
   readonly search: (
     clinicId: ClinicId,
     query: { readonly text?: string | undefined; readonly limit: number; readonly offset: number }

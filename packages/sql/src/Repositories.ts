@@ -249,6 +249,10 @@ export const make = (dialect: Dialect): Effect.Effect<Repositories, never, SqlCl
         orDie(sql`SELECT * FROM patients WHERE clinic_id = ${clinicId} AND id = ${id}`).pipe(
           Effect.map((rows) => first(rows, toPatient))
         ),
+      findByPhone: (clinicId, phone) =>
+        orDie(sql`SELECT * FROM patients WHERE clinic_id = ${clinicId} AND phone = ${phone}`).pipe(
+          Effect.map((rows) => first(rows, toPatient))
+        ),
       findByNationalIdIndex: (clinicId, index) =>
         orDie(sql`SELECT * FROM patients WHERE clinic_id = ${clinicId} AND national_id_index = ${index}`).pipe(
           Effect.map((rows) => rows.map(toPatient))

@@ -328,11 +328,11 @@ export const make = ({ dialect, guard, sql }: Context): {
     )
   }
 
-  /** Replaces the appointment's room rows, with its busy interval and whether it blocks. */
-  const writeRooms = (a: Appointment) => {
+  /** Replaces the appointment's room rows (a new appointment has none), with its busy interval and whether it blocks. */
+  const writeRooms = (a: Appointment, fresh: boolean) => {
     const { busyEnd, busyStart } = busyRange(a)
     return Effect.zipRight(
-      sql`DELETE FROM appointment_rooms WHERE clinic_id = ${a.clinicId} AND appointment_id = ${a.id}`,
+      fresh ? Effect.void : sql`DELETE FROM appointment_rooms WHERE clinic_id = ${a.clinicId} AND appointment_id = ${a.id}`,
       a.roomIds.length === 0 ? Effect.void : sql`INSERT INTO appointment_rooms ${
         sql.insert(unique(a.roomIds).map((roomId) => ({
           clinic_id: a.clinicId,
@@ -354,7 +354,7 @@ export const make = ({ dialect, guard, sql }: Context): {
    * break a deadlock between two overlapping writers (one that did not take turns, such as a
    * host's own SQL) by aborting this one, it runs again and meets the winner's row the usual way.
    */
-  const write = (a: Appointment, statement: Effect.Effect<unknown, SqlError>) =>
+  const write = (a: Appointment, statement: Effect.Effect<unknown, SqlError>, fresh: boolean) =>
     guard(
       atomically(Effect.all([
         isBlocking(a.status)
@@ -365,7 +365,7 @@ export const make = ({ dialect, guard, sql }: Context): {
           ])
           : Effect.void,
         statement,
-        writeRooms(a)
+        writeRooms(a, fresh)
       ], { discard: true })).pipe(
         Effect.retry({ times: 10, while: (e) => dialect.classify(e).kind === "retry" })
       ),
@@ -400,7 +400,8 @@ export const make = ({ dialect, guard, sql }: Context): {
             ${dialect.instant(a.start)}, ${dialect.instant(a.end)}, ${a.bufferBeforeMinutes}, ${a.bufferAfterMinutes},
             ${dialect.instant(busyRange(a).busyStart)}, ${dialect.instant(busyRange(a).busyEnd)}, ${a.status}, ${a.notes}, ${a.cancelReason}, ${a.idempotencyKey}, ${requestFingerprint}, ${a.source},
             ${a.expiresAt === null ? null : dialect.instant(a.expiresAt)}, ${a.version},
-            ${dialect.instant(a.createdAt)}, ${dialect.instant(a.updatedAt)})`
+            ${dialect.instant(a.createdAt)}, ${dialect.instant(a.updatedAt)})`,
+        true
       ),
     update: (a) =>
       write(
@@ -413,7 +414,8 @@ export const make = ({ dialect, guard, sql }: Context): {
             idempotency_key = ${a.idempotencyKey}, source = ${a.source},
             expires_at = ${a.expiresAt === null ? null : dialect.instant(a.expiresAt)}, version = ${a.version},
             updated_at = ${dialect.instant(a.updatedAt)}
-          WHERE clinic_id = ${a.clinicId} AND id = ${a.id}`
+          WHERE clinic_id = ${a.clinicId} AND id = ${a.id}`,
+        false
       ),
     findById: (clinicId, id) =>
       orDie(sql`SELECT * FROM appointments WHERE clinic_id = ${clinicId} AND id = ${id}`).pipe(
@@ -439,8 +441,9 @@ export const make = ({ dialect, guard, sql }: Context): {
       }
         ORDER BY a.start_at, a.id`).pipe(Effect.flatMap((rows) => hydrate(clinicId, rows)))
     },
+    // Both updates run in the caller's transaction (every repository call does): no savepoint needed.
     expireRequests: (clinicId, now) =>
-      atomically(Effect.gen(function*() {
+      Effect.gen(function*() {
         const rows = yield* sql`UPDATE appointments
           SET status = 'expired', version = version + 1, updated_at = ${dialect.instant(now)}
           WHERE clinic_id = ${clinicId} AND status = 'requested' AND expires_at <= ${dialect.instant(now)}
@@ -451,7 +454,7 @@ export const make = ({ dialect, guard, sql }: Context): {
             WHERE clinic_id = ${clinicId} AND appointment_id IN ${sql.in(ids)}`
         }
         return ids
-      })).pipe(Effect.orDie),
+      }).pipe(Effect.orDie),
     list: (clinicId, f) => {
       if (f.statuses !== undefined && f.statuses.length === 0) return Effect.succeed([])
       const direction = sql.literal(f.order === "desc" ? "DESC" : "ASC")
