@@ -271,6 +271,27 @@ export const scheduling = (it: SuiteIt) => {
       expect([confirmed.status, confirmed.expiresAt]).toEqual(["confirmed", null])
     }))
 
+  it.effect("lists filter by doctor, patient, status and range", () =>
+    Effect.gen(function*() {
+      const { a, at, d1, d2, p1, p2 } = yield* setup("Lists")
+      const s = yield* Scheduling
+      const book = (doctorId: string, patientId: string, day: number, time: string) =>
+        s.book({ doctorId, patientId, start: at(day, time), end: at(day, time) + 30 * MINUTE }).pipe(a.asAdmin)
+      const x1 = yield* book(d1.id, p1.id, 0, "09:00")
+      const x2 = yield* book(d1.id, p2.id, 4, "09:00")
+      const x3 = yield* book(d2.id, p1.id, 4, "11:00")
+      yield* s.setStatus({ id: x2.id, status: "confirmed" }).pipe(a.asAdmin)
+      yield* s.cancel({ id: x3.id, reason: "clash" }).pipe(a.asAdmin)
+      const ids = (xs: ReadonlyArray<{ readonly id: string }>) => xs.map((x) => x.id)
+      expect(ids(yield* s.list({ doctorId: d1.id }).pipe(a.asAdmin))).toEqual([x1.id, x2.id])
+      expect(ids(yield* s.list({ patientId: p1.id }).pipe(a.asAdmin))).toEqual([x1.id, x3.id])
+      expect(ids(yield* s.list({ statuses: ["confirmed", "cancelled"] }).pipe(a.asAdmin))).toEqual([x2.id, x3.id])
+      expect(ids(yield* s.list({ from: at(4, "00:00"), to: at(4, "10:00") }).pipe(a.asAdmin))).toEqual([x2.id])
+      expect(ids(yield* s.list({ when: "upcoming" }).pipe(a.asAdmin))).toEqual([x1.id, x2.id])
+      expect(ids(yield* s.list({ when: "upcoming", limit: 1 }).pipe(a.asAdmin))).toEqual([x1.id])
+      expect((yield* s.get(x3.id).pipe(a.asAdmin)).cancelReason).toBe("clash")
+    }))
+
   it.effect("a doctor changes the status of their own appointments only", () =>
     Effect.gen(function*() {
       const { a, at, d1, d2, p1, p2 } = yield* setup("Own")
