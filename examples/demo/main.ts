@@ -4,7 +4,7 @@
  */
 import { randomBytes } from "node:crypto"
 import { mkdirSync, rmSync } from "node:fs"
-import { Actor, CatalogService, Clinicore, Clinics, Doctors, FieldCrypto, Patients, Schedules, Scheduling } from "@clinicore/core"
+import { Actor, Catalog, Clinicore, Clinics, Doctors, FieldCrypto, Patients, Schedules, Scheduling } from "@clinicore/core"
 import { ClinicoreSqlite } from "@clinicore/sql-sqlite"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -71,7 +71,7 @@ const program = Effect.gen(function*() {
         breaks: [1, 2, 3, 4, 5].map((weekday) => ({ _tag: "weekly" as const, weekday, start: "12:00", end: "13:00" }))
       }
     })).pipe(asAdmin)
-  const checkup = yield* Effect.flatMap(CatalogService.Catalog, (c) =>
+  const checkup = yield* Effect.flatMap(Catalog.Catalog, (c) =>
     c.createService({ name: "Check-up", durationMinutes: 30, bufferAfterMinutes: 10, priceMinor: 9500 })).pipe(asAdmin)
   yield* say(`doctor works Mon–Fri 09:00–17:00 (lunch 12:00–13:00); service "${checkup.name}" takes 30 min + 10 min buffer`)
   const scheduling = yield* Scheduling.Scheduling

@@ -1,81 +1,112 @@
 /**
- * What can be booked: services (appointment types) and rooms or equipment.
+ * The Catalog service: services (appointment types) and rooms or equipment.
  *
  * @since 0.1.0
  */
-import * as Schema from "effect/Schema"
-import { ClinicId, DoctorId, RoomId, ServiceId } from "./Ids.js"
+import { randomUUID } from "node:crypto"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type { Actor } from "./Actor.js"
+import { ClinicService, CreateRoom, CreateService, Room, UpdateRoom, UpdateService } from "./CatalogItem.js"
+import { type Conflict, type Inactive, NotFound, type PermissionDenied, type Unauthenticated, type ValidationError } from "./Errors.js"
+import { FieldCrypto } from "./FieldCrypto.js"
+import { type ClinicId, type DoctorId, RoomId, ServiceId } from "./Ids.js"
+import { clinicOperation, type Deps } from "./internal/operation.js"
+import { decode } from "./internal/validation.js"
+import { Storage } from "./Storage.js"
 
-const minutes = (min: number, max: number) =>
-  Schema.Int.pipe(Schema.between(min, max, { message: () => `must be a whole number of minutes from ${min} to ${max}` }))
-
-const Name = Schema.Trim.pipe(Schema.minLength(1, { message: () => "is required" }), Schema.maxLength(200))
+type Refusal = PermissionDenied | Inactive | Unauthenticated
 
 /** @since 0.1.0 @category models */
-export class ClinicService extends Schema.Class<ClinicService>("@clinicore/core/ClinicService")({
-  id: ServiceId,
-  clinicId: ClinicId,
-  name: Name,
-  durationMinutes: minutes(1, 24 * 60),
-  bufferBeforeMinutes: minutes(0, 240),
-  bufferAfterMinutes: minutes(0, 240),
-  /** Price in minor units of the clinic's currency. */
-  priceMinor: Schema.Int.pipe(Schema.nonNegative()),
-  active: Schema.Boolean,
-  /** Doctors who perform it; empty means every doctor. */
-  doctorIds: Schema.Array(DoctorId),
-  /** Rooms or equipment every appointment of this service occupies. */
-  roomIds: Schema.Array(RoomId)
-}) {}
+export interface Catalog {
+  readonly createService: (input: CreateService) => Effect.Effect<ClinicService, ValidationError | NotFound | Conflict | Refusal, Actor>
+  /** Only the given fields change; `active: false` retires a service from new bookings. */
+  readonly updateService: (input: UpdateService) => Effect.Effect<ClinicService, ValidationError | NotFound | Conflict | Refusal, Actor>
+  readonly listServices: (filter?: { readonly active?: boolean }) => Effect.Effect<ReadonlyArray<ClinicService>, Refusal, Actor>
+  readonly createRoom: (input: CreateRoom) => Effect.Effect<Room, ValidationError | Conflict | Refusal, Actor>
+  readonly updateRoom: (input: UpdateRoom) => Effect.Effect<Room, ValidationError | NotFound | Conflict | Refusal, Actor>
+  readonly listRooms: (filter?: { readonly active?: boolean }) => Effect.Effect<ReadonlyArray<Room>, Refusal, Actor>
+}
 
-/** @since 0.1.0 @category inputs */
-export const CreateService = Schema.Struct({
-  name: Name,
-  durationMinutes: minutes(1, 24 * 60),
-  bufferBeforeMinutes: Schema.optionalWith(minutes(0, 240), { default: () => 0 }),
-  bufferAfterMinutes: Schema.optionalWith(minutes(0, 240), { default: () => 0 }),
-  priceMinor: Schema.optionalWith(Schema.Int.pipe(Schema.nonNegative({ message: () => "must not be negative" })), {
-    default: () => 0
-  }),
-  doctorIds: Schema.optionalWith(Schema.Array(DoctorId), { default: () => [] }),
-  roomIds: Schema.optionalWith(Schema.Array(RoomId), { default: () => [] })
+/** @since 0.1.0 @category tags */
+export const Catalog: Context.Tag<Catalog, Catalog> = Context.GenericTag<Catalog>("@clinicore/core/Catalog")
+
+/** @since 0.1.0 @category constructors */
+export const make: Effect.Effect<Catalog, never, Storage | FieldCrypto> = Effect.gen(function*() {
+  const deps: Deps = { storage: yield* Storage, fieldCrypto: yield* FieldCrypto }
+  const { storage } = deps
+
+  /** Every doctor and room a service names must exist in this clinic. */
+  const checkReferences = (clinicId: ClinicId, doctorIds: ReadonlyArray<DoctorId>, roomIds: ReadonlyArray<RoomId>) =>
+    Effect.gen(function*() {
+      for (const id of doctorIds) {
+        if (Option.isNone(yield* storage.doctors.findById(clinicId, id))) return yield* new NotFound({ entity: "Doctor", id })
+      }
+      const rooms = yield* storage.catalog.findRooms(clinicId, roomIds)
+      const missing = roomIds.find((id) => !rooms.some((r) => r.id === id))
+      if (missing !== undefined) return yield* new NotFound({ entity: "Room", id: missing })
+    })
+
+  const loadService = (clinicId: ClinicId, id: ServiceId) =>
+    Effect.flatMap(storage.catalog.findService(clinicId, id), (found) =>
+      Option.match(found, { onNone: () => new NotFound({ entity: "Service", id }), onSome: Effect.succeed }))
+
+  return {
+    createService: (input) =>
+      clinicOperation(deps, "Catalog.createService", ({ clinic }) =>
+        Effect.gen(function*() {
+          const valid = yield* decode(CreateService, input)
+          yield* checkReferences(clinic.id, valid.doctorIds, valid.roomIds)
+          const service = new ClinicService({ ...valid, id: ServiceId.make(randomUUID()), clinicId: clinic.id, active: true })
+          yield* storage.catalog.insertService(service)
+          return service
+        })),
+    updateService: (input) =>
+      clinicOperation(deps, "Catalog.updateService", ({ clinic }) =>
+        Effect.gen(function*() {
+          const valid = yield* decode(UpdateService, input)
+          const current = yield* loadService(clinic.id, valid.id)
+          const updated = new ClinicService({
+            ...current,
+            name: valid.name ?? current.name,
+            durationMinutes: valid.durationMinutes ?? current.durationMinutes,
+            bufferBeforeMinutes: valid.bufferBeforeMinutes ?? current.bufferBeforeMinutes,
+            bufferAfterMinutes: valid.bufferAfterMinutes ?? current.bufferAfterMinutes,
+            priceMinor: valid.priceMinor ?? current.priceMinor,
+            doctorIds: valid.doctorIds ?? current.doctorIds,
+            roomIds: valid.roomIds ?? current.roomIds,
+            active: valid.active ?? current.active
+          })
+          yield* checkReferences(clinic.id, updated.doctorIds, updated.roomIds)
+          yield* storage.catalog.updateService(updated)
+          return updated
+        })),
+    listServices: (filter = {}) =>
+      clinicOperation(deps, "Catalog.listServices", ({ clinic }) => storage.catalog.listServices(clinic.id, filter)),
+    createRoom: (input) =>
+      clinicOperation(deps, "Catalog.createRoom", ({ clinic }) =>
+        Effect.gen(function*() {
+          const valid = yield* decode(CreateRoom, input)
+          const room = new Room({ ...valid, id: RoomId.make(randomUUID()), clinicId: clinic.id, active: true })
+          yield* storage.catalog.insertRoom(room)
+          return room
+        })),
+    updateRoom: (input) =>
+      clinicOperation(deps, "Catalog.updateRoom", ({ clinic }) =>
+        Effect.gen(function*() {
+          const valid = yield* decode(UpdateRoom, input)
+          const [current] = yield* storage.catalog.findRooms(clinic.id, [valid.id])
+          if (current === undefined) return yield* new NotFound({ entity: "Room", id: valid.id })
+          const updated = new Room({ ...current, name: valid.name ?? current.name, active: valid.active ?? current.active })
+          yield* storage.catalog.updateRoom(updated)
+          return updated
+        })),
+    listRooms: (filter = {}) =>
+      clinicOperation(deps, "Catalog.listRooms", ({ clinic }) => storage.catalog.listRooms(clinic.id, filter))
+  }
 })
-/** @since 0.1.0 @category inputs */
-export type CreateService = typeof CreateService.Encoded
 
-/** Only the given fields change; `active: false` retires a service from new bookings. @since 0.1.0 @category inputs */
-export const UpdateService = Schema.Struct({
-  id: ServiceId,
-  name: Schema.optional(Name),
-  durationMinutes: Schema.optional(minutes(1, 24 * 60)),
-  bufferBeforeMinutes: Schema.optional(minutes(0, 240)),
-  bufferAfterMinutes: Schema.optional(minutes(0, 240)),
-  priceMinor: Schema.optional(Schema.Int.pipe(Schema.nonNegative({ message: () => "must not be negative" }))),
-  doctorIds: Schema.optional(Schema.Array(DoctorId)),
-  roomIds: Schema.optional(Schema.Array(RoomId)),
-  active: Schema.optional(Schema.Boolean)
-})
-/** @since 0.1.0 @category inputs */
-export type UpdateService = typeof UpdateService.Encoded
-
-/** @since 0.1.0 @category models */
-export const RoomKind = Schema.Literal("room", "equipment")
-
-/** @since 0.1.0 @category models */
-export class Room extends Schema.Class<Room>("@clinicore/core/Room")({
-  id: RoomId,
-  clinicId: ClinicId,
-  name: Name,
-  kind: RoomKind,
-  active: Schema.Boolean
-}) {}
-
-/** @since 0.1.0 @category inputs */
-export const CreateRoom = Schema.Struct({ name: Name, kind: Schema.optionalWith(RoomKind, { default: () => "room" as const }) })
-/** @since 0.1.0 @category inputs */
-export type CreateRoom = typeof CreateRoom.Encoded
-
-/** @since 0.1.0 @category inputs */
-export const UpdateRoom = Schema.Struct({ id: RoomId, name: Schema.optional(Name), active: Schema.optional(Schema.Boolean) })
-/** @since 0.1.0 @category inputs */
-export type UpdateRoom = typeof UpdateRoom.Encoded
+/** @since 0.1.0 @category layers */
+export const layer: Layer.Layer<Catalog, never, Storage | FieldCrypto> = Layer.effect(Catalog, make)

@@ -7,7 +7,7 @@ import * as Layer from "effect/Layer"
 import * as Access from "./Access.js"
 import * as Accounts from "./Accounts.js"
 import * as Audit from "./Audit.js"
-import * as CatalogService from "./CatalogService.js"
+import * as Catalog from "./Catalog.js"
 import * as Clinics from "./Clinics.js"
 import * as Doctors from "./Doctors.js"
 import * as Patients from "./Patients.js"
@@ -25,6 +25,6 @@ export const layer = Layer.mergeAll(
   Accounts.layer,
   Audit.layer,
   Schedules.layer,
-  CatalogService.layer,
+  Catalog.layer,
   Scheduling.layer
 )

@@ -8,7 +8,7 @@
 import { randomBytes, randomUUID } from "node:crypto"
 import * as Actor from "@clinicore/core/Actor"
 import { Appointment } from "@clinicore/core/Appointment"
-import { ClinicService, Room } from "@clinicore/core/Catalog"
+import { ClinicService, Room } from "@clinicore/core/CatalogItem"
 import type { Clinic } from "@clinicore/core/Clinic"
 import { Clinics } from "@clinicore/core/Clinics"
 import type { Doctor } from "@clinicore/core/Doctor"

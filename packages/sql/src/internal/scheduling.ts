@@ -5,7 +5,7 @@
  * that names the appointments in the way.
  */
 import { Appointment, blockingStatuses, busyRange, isBlocking } from "@clinicore/core/Appointment"
-import { ClinicService, Room } from "@clinicore/core/Catalog"
+import { ClinicService, Room } from "@clinicore/core/CatalogItem"
 import { Conflict } from "@clinicore/core/Errors"
 import type { AppointmentId, ClinicId, DoctorId, PatientId, RoomId, ServiceId, StaffId } from "@clinicore/core/Ids"
 import { DoctorRules } from "@clinicore/core/Schedule"

@@ -1,5 +1,5 @@
 /** Model-based scheduling on one adapter, with the public command sets of `SchedulingModel`. */
-import { Catalog } from "@clinicore/core/CatalogService"
+import { Catalog } from "@clinicore/core/Catalog"
 import { Doctors } from "@clinicore/core/Doctors"
 import { Patients } from "@clinicore/core/Patients"
 import { Schedules } from "@clinicore/core/Schedules"

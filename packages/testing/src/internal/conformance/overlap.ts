@@ -8,7 +8,7 @@
  */
 import { randomUUID } from "node:crypto"
 import { Appointment, AppointmentStatus, isBlocking } from "@clinicore/core/Appointment"
-import { ClinicService, Room } from "@clinicore/core/Catalog"
+import { ClinicService, Room } from "@clinicore/core/CatalogItem"
 import { Doctors } from "@clinicore/core/Doctors"
 import type { Conflict } from "@clinicore/core/Errors"
 import type { AppointmentId, ClinicId, DoctorId, PatientId, RoomId, ServiceId } from "@clinicore/core/Ids"

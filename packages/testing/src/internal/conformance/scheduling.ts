@@ -2,7 +2,7 @@
 import * as Actor from "@clinicore/core/Actor"
 import * as Availability from "@clinicore/core/Availability"
 import { zoned } from "@clinicore/core/Availability"
-import { Catalog } from "@clinicore/core/CatalogService"
+import { Catalog } from "@clinicore/core/Catalog"
 import { Doctors } from "@clinicore/core/Doctors"
 import { Audit } from "@clinicore/core/Audit"
 import { Patients } from "@clinicore/core/Patients"
