@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { createHash, randomUUID } from "node:crypto"
+import { randomUUID } from "node:crypto"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -14,14 +14,13 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type { Actor } from "./Actor.js"
-import { Appointment, AppointmentStatus, busyRange, canTransition } from "./Appointment.js"
+import { Appointment, AppointmentStatus, canTransition } from "./Appointment.js"
 import * as Availability from "./Availability.js"
-import type { Clinic } from "./Clinic.js"
 import type { ClinicService } from "./CatalogItem.js"
-import type { Doctor } from "./Doctor.js"
 import { Conflict, type Inactive, NotFound, type PermissionDenied, type Unauthenticated, type ValidationError } from "./Errors.js"
 import { FieldCrypto } from "./FieldCrypto.js"
-import { AppointmentId, type ClinicId, DoctorId, PatientId, RoomId, ServiceId, type StaffId } from "./Ids.js"
+import { AppointmentId, DoctorId, PatientId, RoomId, ServiceId } from "./Ids.js"
+import { makeBooking } from "./internal/booking.js"
 import { type Acting, clinicOperation, type Deps, requireOwn } from "./internal/operation.js"
 import { decode, invalid } from "./internal/validation.js"
 import { PersonName, Email } from "./StaffAccount.js"
@@ -174,112 +173,23 @@ export interface Scheduling {
 /** @since 0.1.0 @category tags */
 export const Scheduling: Context.Tag<Scheduling, Scheduling> = Context.GenericTag<Scheduling>("@clinicore/core/Scheduling")
 
-/** Reasons an override may book through: working-time rules, notice and horizon; never a conflict or the past. */
-const overridable = new Set<Availability.ReasonCode>(["outside_hours", "break", "time_off", "holiday", "notice", "horizon"])
-
-const fingerprint = (parts: ReadonlyArray<unknown>) => createHash("sha256").update(JSON.stringify(parts)).digest("base64url")
-
 /** @since 0.1.0 @category constructors */
 export const make: Effect.Effect<Scheduling, never, Storage | FieldCrypto> = Effect.gen(function*() {
   const deps: Deps = { storage: yield* Storage, fieldCrypto: yield* FieldCrypto }
   const { storage } = deps
 
-  const notFound = (entity: string, id: string) => new NotFound({ entity, id })
-  const load = <A>(entity: string, id: string, found: Effect.Effect<Option.Option<A>>) =>
-    Effect.flatMap(found, Option.match({ onNone: () => Effect.fail(notFound(entity, id)), onSome: Effect.succeed }))
-
-  const loadDoctor = (clinicId: ClinicId, id: DoctorId) => load("Doctor", id, storage.doctors.findById(clinicId, id))
-  const loadService = (clinicId: ClinicId, id: ServiceId) => load("Service", id, storage.catalog.findService(clinicId, id))
-  const loadAppointment = (clinicId: ClinicId, id: string) =>
-    Effect.flatMap(decode(Schema.Struct({ id: AppointmentId }), { id }), (valid) =>
-      Effect.map(load("Appointment", valid.id, storage.appointments.findById(clinicId, valid.id)), (row) => row.appointment))
-  const loadRooms = (clinicId: ClinicId, ids: ReadonlyArray<RoomId>) =>
-    Effect.gen(function*() {
-      const unique = [...new Set(ids)]
-      const rooms = yield* storage.catalog.findRooms(clinicId, unique)
-      const missing = unique.find((id) => !rooms.some((r) => r.id === id))
-      if (missing !== undefined) return yield* notFound("Room", missing)
-      if (rooms.some((r) => !r.active)) return yield* new Conflict({ reason: { _tag: "inactive_reference", field: "roomIds" } })
-      return unique
-    })
-
-  /** The availability context of one doctor for times in [from, to), with the busy time of every occupant. */
-  const contextFor = (
-    clinic: Clinic,
-    doctor: Doctor,
-    occupants: { readonly patientId?: PatientId | undefined; readonly roomIds: ReadonlyArray<RoomId> },
-    from: number,
-    to: number,
-    now: number,
-    patientBlocked: boolean,
-    excludeId?: AppointmentId
-  ) =>
-    Effect.gen(function*() {
-      const zone = clinic.timeZone
-      const rules = Option.getOrElse(yield* storage.schedules.rules(clinic.id, doctor.id), () => ({
-        weekly: [],
-        breaks: [],
-        timeOff: [],
-        overrides: []
-      }))
-      const holidays = yield* storage.schedules.holidays(
-        clinic.id,
-        Availability.zoned.date(zone, from - DAY),
-        Availability.zoned.date(zone, to + DAY)
-      )
-      // Wide enough for any buffers (at most 4 hours each side).
-      const busy = yield* storage.appointments.blocking(
-        clinic.id,
-        { doctorId: doctor.id, patientId: occupants.patientId, roomIds: occupants.roomIds },
-        from - 8 * 60 * MINUTE,
-        to + 8 * 60 * MINUTE,
-        now,
-        excludeId
-      )
-      const context: Availability.Context = {
-        zone,
-        rules,
-        holidays: holidays.map((h) => h.date),
-        busy: busy.map((a) => ({ id: a.id, start: a.start, end: a.end, ...busyRange(a) })),
-        now,
-        slotMinutes: clinic.settings.slotMinutes,
-        minimumNoticeMinutes: clinic.settings.minimumNoticeMinutes,
-        bookingHorizonDays: clinic.settings.bookingHorizonDays,
-        doctorActive: doctor.active,
-        patientBlocked
-      }
-      return Availability.prepare(context, from, to)
-    })
-
-  /** Refuses a time the rule does not admit (an override passes the working-time reasons). */
-  const admit = (reasons: ReadonlyArray<Availability.Reason>, override: boolean) => {
-    const blocking = reasons.filter((r) => !(override && overridable.has(r.code)))
-    if (blocking.length === 0) return Effect.void
-    const taken = blocking.flatMap((r) => (r.code === "booked" || r.code === "buffer" ? r.appointmentIds ?? [] : []))
-    return Effect.fail(
-      taken.length > 0
-        ? new Conflict({ reason: { _tag: "slot_taken", appointmentIds: taken } })
-        : new Conflict({ reason: { _tag: "not_bookable", reasons: blocking.map((r) => ({ code: r.code })) } })
-    )
-  }
-
-  const timing = (service: Option.Option<ClinicService>, start: number, end: number | undefined) =>
-    Effect.gen(function*() {
-      const resolvedEnd = Option.match(service, {
-        onNone: () => end,
-        onSome: (s) => start + s.durationMinutes * MINUTE
-      })
-      if (resolvedEnd === undefined) return yield* invalid("end", "is required without a service")
-      if (end !== undefined && end !== resolvedEnd) return yield* invalid("end", "must be start + the service's duration")
-      if (resolvedEnd <= start) return yield* invalid("end", "must be after start")
-      return resolvedEnd
-    })
-
-  const loadPatientBlocked = (clinicId: ClinicId, patientId: PatientId) =>
-    Effect.map(load("Patient", patientId, storage.patients.findById(clinicId, patientId)), (p) => p.blocked)
-
-  const ownerOf = (clinicId: ClinicId, appointment: Appointment) =>
-    Effect.map(loadDoctor(clinicId, appointment.doctorId), (d) => Option.getOrNull(d.staffId) as StaffId | null)
+  const {
+    admit,
+    contextFor,
+    fingerprint,
+    loadAppointment,
+    loadDoctor,
+    loadPatientBlocked,
+    loadRooms,
+    loadService,
+    ownerOf,
+    timing
+  } = makeBooking(storage)
 
   const bookIn = (acting: Acting, input: typeof BookInput.Type, source: "staff" | "public", status: "scheduled" | "requested") =>
     Effect.gen(function*() {

@@ -1,0 +1,137 @@
+/**
+ * What the Scheduling operations share: loading what a booking refers to, building the
+ * availability context of one doctor, and turning the rule's reasons into errors.
+ */
+import { createHash } from "node:crypto"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import { type Appointment, busyRange } from "../Appointment.js"
+import * as Availability from "../Availability.js"
+import type { ClinicService } from "../CatalogItem.js"
+import type { Clinic } from "../Clinic.js"
+import type { Doctor } from "../Doctor.js"
+import { Conflict, NotFound } from "../Errors.js"
+import { AppointmentId, type ClinicId, type DoctorId, type PatientId, type RoomId, type ServiceId, type StaffId } from "../Ids.js"
+import type { Storage } from "../Storage.js"
+import { decode, invalid } from "./validation.js"
+
+const MINUTE = 60_000
+const DAY = 86_400_000
+
+/** Reasons an override may book through: working-time rules, notice and horizon; never a conflict or the past. */
+const overridable = new Set<Availability.ReasonCode>(["outside_hours", "break", "time_off", "holiday", "notice", "horizon"])
+
+const fingerprint = (parts: ReadonlyArray<unknown>) => createHash("sha256").update(JSON.stringify(parts)).digest("base64url")
+
+export const makeBooking = (storage: Storage) => {
+  const notFound = (entity: string, id: string) => new NotFound({ entity, id })
+  const load = <A>(entity: string, id: string, found: Effect.Effect<Option.Option<A>>) =>
+    Effect.flatMap(found, Option.match({ onNone: () => Effect.fail(notFound(entity, id)), onSome: Effect.succeed }))
+
+  const loadDoctor = (clinicId: ClinicId, id: DoctorId) => load("Doctor", id, storage.doctors.findById(clinicId, id))
+  const loadService = (clinicId: ClinicId, id: ServiceId) => load("Service", id, storage.catalog.findService(clinicId, id))
+  const loadAppointment = (clinicId: ClinicId, id: string) =>
+    Effect.flatMap(decode(Schema.Struct({ id: AppointmentId }), { id }), (valid) =>
+      Effect.map(load("Appointment", valid.id, storage.appointments.findById(clinicId, valid.id)), (row) => row.appointment))
+  const loadRooms = (clinicId: ClinicId, ids: ReadonlyArray<RoomId>) =>
+    Effect.gen(function*() {
+      const unique = [...new Set(ids)]
+      const rooms = yield* storage.catalog.findRooms(clinicId, unique)
+      const missing = unique.find((id) => !rooms.some((r) => r.id === id))
+      if (missing !== undefined) return yield* notFound("Room", missing)
+      if (rooms.some((r) => !r.active)) return yield* new Conflict({ reason: { _tag: "inactive_reference", field: "roomIds" } })
+      return unique
+    })
+
+  /** The availability context of one doctor for times in [from, to), with the busy time of every occupant. */
+  const contextFor = (
+    clinic: Clinic,
+    doctor: Doctor,
+    occupants: { readonly patientId?: PatientId | undefined; readonly roomIds: ReadonlyArray<RoomId> },
+    from: number,
+    to: number,
+    now: number,
+    patientBlocked: boolean,
+    excludeId?: AppointmentId
+  ) =>
+    Effect.gen(function*() {
+      const zone = clinic.timeZone
+      const rules = Option.getOrElse(yield* storage.schedules.rules(clinic.id, doctor.id), () => ({
+        weekly: [],
+        breaks: [],
+        timeOff: [],
+        overrides: []
+      }))
+      const holidays = yield* storage.schedules.holidays(
+        clinic.id,
+        Availability.zoned.date(zone, from - DAY),
+        Availability.zoned.date(zone, to + DAY)
+      )
+      // Wide enough for any buffers (at most 4 hours each side).
+      const busy = yield* storage.appointments.blocking(
+        clinic.id,
+        { doctorId: doctor.id, patientId: occupants.patientId, roomIds: occupants.roomIds },
+        from - 8 * 60 * MINUTE,
+        to + 8 * 60 * MINUTE,
+        now,
+        excludeId
+      )
+      const context: Availability.Context = {
+        zone,
+        rules,
+        holidays: holidays.map((h) => h.date),
+        busy: busy.map((a) => ({ id: a.id, start: a.start, end: a.end, ...busyRange(a) })),
+        now,
+        slotMinutes: clinic.settings.slotMinutes,
+        minimumNoticeMinutes: clinic.settings.minimumNoticeMinutes,
+        bookingHorizonDays: clinic.settings.bookingHorizonDays,
+        doctorActive: doctor.active,
+        patientBlocked
+      }
+      return Availability.prepare(context, from, to)
+    })
+
+  /** Refuses a time the rule does not admit (an override passes the working-time reasons). */
+  const admit = (reasons: ReadonlyArray<Availability.Reason>, override: boolean) => {
+    const blocking = reasons.filter((r) => !(override && overridable.has(r.code)))
+    if (blocking.length === 0) return Effect.void
+    const taken = blocking.flatMap((r) => (r.code === "booked" || r.code === "buffer" ? r.appointmentIds ?? [] : []))
+    return Effect.fail(
+      taken.length > 0
+        ? new Conflict({ reason: { _tag: "slot_taken", appointmentIds: taken } })
+        : new Conflict({ reason: { _tag: "not_bookable", reasons: blocking.map((r) => ({ code: r.code })) } })
+    )
+  }
+
+  const timing = (service: Option.Option<ClinicService>, start: number, end: number | undefined) =>
+    Effect.gen(function*() {
+      const resolvedEnd = Option.match(service, {
+        onNone: () => end,
+        onSome: (s) => start + s.durationMinutes * MINUTE
+      })
+      if (resolvedEnd === undefined) return yield* invalid("end", "is required without a service")
+      if (end !== undefined && end !== resolvedEnd) return yield* invalid("end", "must be start + the service's duration")
+      if (resolvedEnd <= start) return yield* invalid("end", "must be after start")
+      return resolvedEnd
+    })
+
+  const loadPatientBlocked = (clinicId: ClinicId, patientId: PatientId) =>
+    Effect.map(load("Patient", patientId, storage.patients.findById(clinicId, patientId)), (p) => p.blocked)
+
+  const ownerOf = (clinicId: ClinicId, appointment: Appointment) =>
+    Effect.map(loadDoctor(clinicId, appointment.doctorId), (d) => Option.getOrNull(d.staffId) as StaffId | null)
+
+  return {
+    admit,
+    contextFor,
+    fingerprint,
+    loadAppointment,
+    loadDoctor,
+    loadPatientBlocked,
+    loadRooms,
+    loadService,
+    ownerOf,
+    timing
+  }
+}
