@@ -271,6 +271,24 @@ export const scheduling = (it: SuiteIt) => {
       expect([confirmed.status, confirmed.expiresAt]).toEqual(["confirmed", null])
     }))
 
+  it.effect("available slots for several doctors: the grid starts each one's rules and bookings leave free", () =>
+    Effect.gen(function*() {
+      const { a, at, d1, d2, p1 } = yield* setup("Slots")
+      const s = yield* Scheduling
+      yield* s.book({ doctorId: d2.id, patientId: p1.id, start: at(0, "09:00"), end: at(0, "10:00") }).pipe(a.asAdmin)
+      const slots = yield* s.availableSlots({ doctorIds: [d1.id, d2.id], durationMinutes: 60, from: at(0, "00:00"), to: at(1, "00:00") })
+        .pipe(a.asAdmin)
+      const local = (t: number) => new Date(t).toISOString().slice(11, 16)
+      const of = (id: string) => slots.filter((x) => x.doctorId === id).map((x) => local(x.start))
+      // London in winter or summer: compare local wall-clock times through the same conversion.
+      const wall = (time: string) => local(at(0, time))
+      // Dr One: 09:00–13:00 with a 10:00–10:30 break; hour-long slots on the 15-minute grid.
+      expect(of(d1.id)).toEqual(["09:00", "10:30", "10:45", "11:00", "11:15", "11:30", "11:45", "12:00"].map(wall))
+      // Dr Two: no break, but 09:00–10:00 is booked.
+      expect(of(d2.id)).toEqual(["10:00", "10:15", "10:30", "10:45", "11:00", "11:15", "11:30", "11:45", "12:00"].map(wall))
+      expect(slots.map((x) => x.start)).toEqual([...slots.map((x) => x.start)].sort((x, y) => x - y))
+    }))
+
   it.effect("lists filter by doctor, patient, status and range", () =>
     Effect.gen(function*() {
       const { a, at, d1, d2, p1, p2 } = yield* setup("Lists")
