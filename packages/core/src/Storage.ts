@@ -186,6 +186,13 @@ export interface AppointmentRow {
   readonly requestFingerprint: string | null
 }
 
+/**
+ * The part of an appointment availability needs: when it is and its buffers (no rooms, notes…).
+ *
+ * @since 0.1.0 @category models
+ */
+export type BusyAppointment = Pick<Appointment, "id" | "start" | "end" | "bufferBeforeMinutes" | "bufferAfterMinutes">
+
 /** Whose time an interval occupies. @since 0.1.0 @category models */
 export interface Occupants {
   readonly doctorId?: DoctorId | undefined
@@ -229,7 +236,7 @@ export interface AppointmentRepository {
     to: number,
     now: number,
     excludeId?: AppointmentId | undefined
-  ) => Effect.Effect<ReadonlyArray<Appointment>>
+  ) => Effect.Effect<ReadonlyArray<BusyAppointment>>
   /** Marks the requests whose hold ended at `now` as `expired`; returns their ids. */
   readonly expireRequests: (clinicId: ClinicId, now: number) => Effect.Effect<ReadonlyArray<AppointmentId>>
   readonly list: (clinicId: ClinicId, filter: AppointmentFilter) => Effect.Effect<ReadonlyArray<Appointment>>

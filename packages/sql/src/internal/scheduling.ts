@@ -428,7 +428,8 @@ export const make = ({ dialect, guard, sql }: Context): {
     blocking: (clinicId, occupants, from, to, now, excludeId) => {
       const whose = occupying(occupants, from, to)
       if (whose.length === 0 || to <= from) return Effect.succeed([])
-      return orDie(sql`SELECT a.* FROM appointments a
+      return orDie(sql`SELECT a.id, a.start_at, a.end_at, a.buffer_before_minutes, a.buffer_after_minutes
+        FROM appointments a
         WHERE ${
         sql.and([
           sql`a.clinic_id = ${clinicId}`,
@@ -439,7 +440,15 @@ export const make = ({ dialect, guard, sql }: Context): {
           sql.or(whose)
         ])
       }
-        ORDER BY a.start_at, a.id`).pipe(Effect.flatMap((rows) => hydrate(clinicId, rows)))
+        ORDER BY a.start_at, a.id`).pipe(Effect.map((rows) =>
+        rows.map((r): Storage.BusyAppointment => ({
+          id: r.id as AppointmentId,
+          start: ms(r.start_at),
+          end: ms(r.end_at),
+          bufferBeforeMinutes: Number(r.buffer_before_minutes),
+          bufferAfterMinutes: Number(r.buffer_after_minutes)
+        }))
+      ))
     },
     // Both updates run in the caller's transaction (every repository call does): no savepoint needed.
     expireRequests: (clinicId, now) =>
