@@ -13,6 +13,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type { Actor } from "./Actor.js"
+import { zoned } from "./Availability.js"
 import type { Clinic } from "./Clinic.js"
 import { Conflict, type FieldIssue, type Inactive, NotFound, type PermissionDenied, type Unauthenticated, type ValidationError } from "./Errors.js"
 import { FieldCrypto } from "./FieldCrypto.js"
@@ -52,8 +53,7 @@ const BlockInput = Schema.Struct({
 const NationalIdInput = Schema.Struct({ nationalId: NationalId })
 
 /** Today's date (`YYYY-MM-DD`) in the clinic's zone. */
-const today = (timeZone: string, now: number) =>
-  new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(now)
+const today = (timeZone: string, now: number) => zoned.date(timeZone, now)
 
 /** Checks that need the clinic or the clock, run on raw input beside schema decoding. */
 const contextIssues = (clinic: Clinic, now: number, input: unknown): Array<FieldIssue> => {

@@ -178,18 +178,7 @@ export const make: Effect.Effect<Scheduling, never, Storage | FieldCrypto> = Eff
   const deps: Deps = { storage: yield* Storage, fieldCrypto: yield* FieldCrypto }
   const { storage } = deps
 
-  const {
-    admit,
-    contextFor,
-    fingerprint,
-    loadAppointment,
-    loadDoctor,
-    loadPatientBlocked,
-    loadRooms,
-    loadService,
-    ownerOf,
-    timing
-  } = makeBooking(storage)
+  const booking = makeBooking(storage)
 
   const bookIn = (acting: Acting, input: typeof BookInput.Type, source: "staff" | "public", status: "scheduled" | "requested") =>
     Effect.gen(function*() {
@@ -197,9 +186,9 @@ export const make: Effect.Effect<Scheduling, never, Storage | FieldCrypto> = Eff
       const now = yield* Clock.currentTimeMillis
       const service = input.serviceId === undefined
         ? Option.none<ClinicService>()
-        : Option.some(yield* loadService(clinic.id, input.serviceId))
-      const end = yield* timing(service, input.start, input.end)
-      const print = fingerprint([input.doctorId, input.patientId, input.serviceId ?? null, input.start, end, [...input.roomIds].sort(), input.notes ?? null])
+        : Option.some(yield* booking.loadService(clinic.id, input.serviceId))
+      const end = yield* booking.timing(service, input.start, input.end)
+      const print = booking.fingerprint([input.doctorId, input.patientId, input.serviceId ?? null, input.start, end, [...input.roomIds].sort(), input.notes ?? null])
       if (input.idempotencyKey !== undefined) {
         const previous = yield* storage.appointments.findByIdempotencyKey(clinic.id, input.idempotencyKey)
         if (Option.isSome(previous)) {
@@ -207,8 +196,8 @@ export const make: Effect.Effect<Scheduling, never, Storage | FieldCrypto> = Eff
           return yield* new Conflict({ reason: { _tag: "idempotency_key_reused", key: input.idempotencyKey } })
         }
       }
-      const doctor = yield* loadDoctor(clinic.id, input.doctorId)
-      const patientBlocked = yield* loadPatientBlocked(clinic.id, input.patientId)
+      const doctor = yield* booking.loadDoctor(clinic.id, input.doctorId)
+      const patientBlocked = yield* booking.loadPatientBlocked(clinic.id, input.patientId)
       if (Option.isSome(service)) {
         const s = service.value
         if (!s.active) return yield* new Conflict({ reason: { _tag: "inactive_reference", field: "serviceId" } })
@@ -216,19 +205,19 @@ export const make: Effect.Effect<Scheduling, never, Storage | FieldCrypto> = Eff
           return yield* invalid("serviceId", "is not performed by this doctor")
         }
       }
-      const roomIds = yield* loadRooms(clinic.id, [...Option.match(service, { onNone: () => [], onSome: (s) => s.roomIds }), ...input.roomIds])
+      const roomIds = yield* booking.loadRooms(clinic.id, [...Option.match(service, { onNone: () => [], onSome: (s) => s.roomIds }), ...input.roomIds])
       const buffers = Option.match(service, {
         onNone: () => ({ bufferBeforeMinutes: 0, bufferAfterMinutes: 0 }),
         onSome: (s) => ({ bufferBeforeMinutes: s.bufferBeforeMinutes, bufferAfterMinutes: s.bufferAfterMinutes })
       })
       // Requests whose hold has ended stop blocking here, in this transaction, not only in a sweeper.
       yield* storage.appointments.expireRequests(clinic.id, now)
-      const prepared = yield* contextFor(clinic, doctor, { patientId: input.patientId, roomIds }, input.start, end, now, patientBlocked)
+      const prepared = yield* booking.contextFor(clinic, doctor, { patientId: input.patientId, roomIds }, input.start, end, now, patientBlocked)
       const slot = { start: input.start, end, ...buffers }
       if (source === "public" && !Availability.onGrid(clinic.timeZone, clinic.settings.slotMinutes, input.start)) {
         return yield* new Conflict({ reason: { _tag: "not_bookable", reasons: [{ code: "outside_hours" }] } })
       }
-      yield* admit(Availability.reasons(prepared, slot), input.override)
+      yield* booking.admit(Availability.reasons(prepared, slot), input.override)
       const appointment = new Appointment({
         id: AppointmentId.make(randomUUID()),
         clinicId: clinic.id,
@@ -260,7 +249,7 @@ export const make: Effect.Effect<Scheduling, never, Storage | FieldCrypto> = Eff
       if (input.to <= input.from) return yield* invalid("to", "must be after from")
       if (input.to - input.from > 366 * DAY) return yield* invalid("to", "must be at most 366 days after from")
       const now = yield* Clock.currentTimeMillis
-      const service = input.serviceId === undefined ? Option.none<ClinicService>() : Option.some(yield* loadService(clinic.id, input.serviceId))
+      const service = input.serviceId === undefined ? Option.none<ClinicService>() : Option.some(yield* booking.loadService(clinic.id, input.serviceId))
       const durationMinutes = Option.match(service, { onNone: () => input.durationMinutes, onSome: (s) => s.durationMinutes })
       if (durationMinutes === undefined) return yield* invalid("durationMinutes", "is required without a service")
       const buffers = Option.match(service, {
@@ -268,12 +257,12 @@ export const make: Effect.Effect<Scheduling, never, Storage | FieldCrypto> = Eff
         onSome: (s) => ({ bufferBeforeMinutes: s.bufferBeforeMinutes, bufferAfterMinutes: s.bufferAfterMinutes })
       })
       const roomIds = Option.match(service, { onNone: () => [], onSome: (s) => s.roomIds })
-      const patientBlocked = input.patientId === undefined ? false : yield* loadPatientBlocked(clinic.id, input.patientId)
+      const patientBlocked = input.patientId === undefined ? false : yield* booking.loadPatientBlocked(clinic.id, input.patientId)
       const out: Array<AvailableSlot> = []
       for (const doctorId of input.doctorIds) {
-        const doctor = yield* loadDoctor(clinic.id, doctorId)
+        const doctor = yield* booking.loadDoctor(clinic.id, doctorId)
         if (Option.isSome(service) && service.value.doctorIds.length > 0 && !service.value.doctorIds.includes(doctor.id)) continue
-        const prepared = yield* contextFor(clinic, doctor, { patientId: input.patientId, roomIds }, input.from, input.to, now, patientBlocked)
+        const prepared = yield* booking.contextFor(clinic, doctor, { patientId: input.patientId, roomIds }, input.from, input.to, now, patientBlocked)
         for (const s of Availability.slots(prepared, { durationMinutes, ...buffers })) out.push({ doctorId: doctor.id, ...s })
       }
       return out.sort((a, b) => a.start - b.start || a.doctorId.localeCompare(b.doctorId))
@@ -282,8 +271,8 @@ export const make: Effect.Effect<Scheduling, never, Storage | FieldCrypto> = Eff
   const transition = (acting: Acting, id: string, to: AppointmentStatus, cancelReason: string | null) =>
     Effect.gen(function*() {
       const { clinic } = acting
-      const current = yield* loadAppointment(clinic.id, id)
-      yield* requireOwn(acting, yield* ownerOf(clinic.id, current))
+      const current = yield* booking.loadAppointment(clinic.id, id)
+      yield* requireOwn(acting, yield* booking.ownerOf(clinic.id, current))
       if (!canTransition(current.status, to)) {
         return yield* new Conflict({ reason: { _tag: "invalid_transition", from: current.status, to } })
       }
@@ -309,12 +298,12 @@ export const make: Effect.Effect<Scheduling, never, Storage | FieldCrypto> = Eff
         Effect.gen(function*() {
           const valid = yield* decode(ExplainInput, input)
           const now = yield* Clock.currentTimeMillis
-          const service = valid.serviceId === undefined ? Option.none<ClinicService>() : Option.some(yield* loadService(clinic.id, valid.serviceId))
-          const end = yield* timing(service, valid.start, valid.end)
-          const doctor = yield* loadDoctor(clinic.id, valid.doctorId)
-          const patientBlocked = valid.patientId === undefined ? false : yield* loadPatientBlocked(clinic.id, valid.patientId)
+          const service = valid.serviceId === undefined ? Option.none<ClinicService>() : Option.some(yield* booking.loadService(clinic.id, valid.serviceId))
+          const end = yield* booking.timing(service, valid.start, valid.end)
+          const doctor = yield* booking.loadDoctor(clinic.id, valid.doctorId)
+          const patientBlocked = valid.patientId === undefined ? false : yield* booking.loadPatientBlocked(clinic.id, valid.patientId)
           const roomIds = [...Option.match(service, { onNone: () => [], onSome: (s) => s.roomIds }), ...valid.roomIds]
-          const prepared = yield* contextFor(clinic, doctor, { patientId: valid.patientId, roomIds }, valid.start, end, now, patientBlocked)
+          const prepared = yield* booking.contextFor(clinic, doctor, { patientId: valid.patientId, roomIds }, valid.start, end, now, patientBlocked)
           const reasons = Availability.reasons(prepared, {
             start: valid.start,
             end,
@@ -331,8 +320,8 @@ export const make: Effect.Effect<Scheduling, never, Storage | FieldCrypto> = Eff
         op(valid.override ? "Scheduling.rescheduleWithOverride" : "Scheduling.reschedule", (acting) =>
           Effect.gen(function*() {
             const { clinic } = acting
-            const current = yield* loadAppointment(clinic.id, valid.id)
-            yield* requireOwn(acting, yield* ownerOf(clinic.id, current))
+            const current = yield* booking.loadAppointment(clinic.id, valid.id)
+            yield* requireOwn(acting, yield* booking.ownerOf(clinic.id, current))
             if (!["requested", "scheduled", "confirmed"].includes(current.status)) {
               return yield* new Conflict({ reason: { _tag: "invalid_transition", from: current.status, to: current.status } })
             }
@@ -340,12 +329,12 @@ export const make: Effect.Effect<Scheduling, never, Storage | FieldCrypto> = Eff
             if (end <= valid.start) return yield* invalid("end", "must be after start")
             const now = yield* Clock.currentTimeMillis
             yield* storage.appointments.expireRequests(clinic.id, now)
-            const doctor = yield* loadDoctor(clinic.id, current.doctorId)
-            const patientBlocked = yield* loadPatientBlocked(clinic.id, current.patientId)
-            const prepared = yield* contextFor(
+            const doctor = yield* booking.loadDoctor(clinic.id, current.doctorId)
+            const patientBlocked = yield* booking.loadPatientBlocked(clinic.id, current.patientId)
+            const prepared = yield* booking.contextFor(
               clinic, doctor, { patientId: current.patientId, roomIds: current.roomIds }, valid.start, end, now, patientBlocked, current.id
             )
-            yield* admit(Availability.reasons(prepared, { ...current, start: valid.start, end }), valid.override)
+            yield* booking.admit(Availability.reasons(prepared, { ...current, start: valid.start, end }), valid.override)
             const moved = new Appointment({ ...current, start: valid.start, end, version: current.version + 1, updatedAt: now }, {
               disableValidation: true
             })
@@ -365,13 +354,13 @@ export const make: Effect.Effect<Scheduling, never, Storage | FieldCrypto> = Eff
     delete: (id) =>
       clinicOperation(deps, "Scheduling.delete", ({ clinic }) =>
         Effect.gen(function*() {
-          const current = yield* loadAppointment(clinic.id, id)
+          const current = yield* booking.loadAppointment(clinic.id, id)
           const counts = yield* storage.appointments.dependents(clinic.id, current.id)
           if (Object.keys(counts).length > 0) return yield* new Conflict({ reason: { _tag: "has_dependents", counts } })
           yield* storage.appointments.delete(clinic.id, current.id)
           return current.id
         }), (x) => x).pipe(Effect.asVoid),
-    get: (id) => op("Scheduling.get", ({ clinic }) => loadAppointment(clinic.id, id)),
+    get: (id) => op("Scheduling.get", ({ clinic }) => booking.loadAppointment(clinic.id, id)),
     list: (input = {}) =>
       op("Scheduling.list", ({ clinic }) =>
         Effect.gen(function*() {

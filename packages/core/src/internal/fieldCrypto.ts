@@ -37,6 +37,7 @@ export const make = (masterKeys: MasterKeys): FieldCrypto => {
 
   // Unwrapped data keys, by wrapped form: unwrapping is one AES-GCM open per clinic per process.
   const dataKeys = new Map<string, { readonly enc: Buffer; readonly index: Buffer }>()
+  const macKeys = new Map<string, Buffer>()
   const unwrap = (wrapped: string, clinicId: string) => {
     const cacheKey = `${clinicId}:${wrapped}`
     let keys = dataKeys.get(cacheKey)
@@ -70,8 +71,15 @@ export const make = (masterKeys: MasterKeys): FieldCrypto => {
       }).pipe(Effect.orDie),
     keyedMac: (wrapped, clinicId, purpose) =>
       Effect.sync(() => {
-        const key = Buffer.from(hkdfSync("sha256", unwrap(wrapped, clinicId).enc, Buffer.alloc(0), `clinicore/${purpose}/v1`, 32))
-        return (data: string) => createHmac("sha256", key).update(data).digest("base64url")
+        // Derived once per clinic and purpose: the audit chain asks on every write.
+        const cacheKey = `${clinicId}:${purpose}:${wrapped}`
+        let key = macKeys.get(cacheKey)
+        if (key === undefined) {
+          key = Buffer.from(hkdfSync("sha256", unwrap(wrapped, clinicId).enc, Buffer.alloc(0), `clinicore/${purpose}/v1`, 32))
+          macKeys.set(cacheKey, key)
+        }
+        const macKey = key
+        return (data: string) => createHmac("sha256", macKey).update(data).digest("base64url")
       }),
     blindIndex: (wrapped, clinicId, column, value) =>
       Effect.sync(() =>
