@@ -51,14 +51,21 @@ export const chainPurpose = "audit-chain"
 export const genesis = "genesis"
 
 /**
- * The bytes the HMAC covers: every field but `hash`, in a fixed order.
+ * An event before its clinic's chain numbers and links it: what the operation knows.
+ *
+ * @since 0.1.0 @category models
+ */
+export type AuditEntry = Omit<AuditEvent, "seq" | "prevHash" | "hash">
+
+/**
+ * The entry's own fields in a fixed order, as JSON: the part of the HMAC's message that is known
+ * before the event has a place in the chain.
  *
  * @since 0.1.0 @category chain
  */
-export const canonical = (e: Omit<AuditEvent, "hash">): string =>
+export const chainBody = (e: AuditEntry): string =>
   JSON.stringify([
     e.clinicId,
-    e.seq,
     e.at,
     e.actorType,
     e.actorId,
@@ -68,9 +75,17 @@ export const canonical = (e: Omit<AuditEvent, "hash">): string =>
     e.entityType,
     e.entityId,
     e.outcome,
-    e.reason,
-    e.prevHash
+    e.reason
   ])
+
+/**
+ * The bytes (UTF-8) the HMAC covers: the previous hash, the sequence number and the body, one per
+ * line. Storage adapters that number and link events inside the database (Postgres) build the very
+ * same string there.
+ *
+ * @since 0.1.0 @category chain
+ */
+export const chainMessage = (prevHash: string, seq: number, body: string): string => `${prevHash}\n${seq}\n${body}`
 
 /**
  * The first broken link of a chain, if any.
@@ -98,7 +113,7 @@ export const verifyChain = (
     const e = events[i]!
     if (e.seq !== i + 1) return { seq: i + 1, problem: "gap" }
     if (e.prevHash !== prev) return { seq: e.seq, problem: "broken_link" }
-    if (mac(canonical(e)) !== e.hash) return { seq: e.seq, problem: "hash_mismatch" }
+    if (mac(chainMessage(e.prevHash, e.seq, chainBody(e))) !== e.hash) return { seq: e.seq, problem: "hash_mismatch" }
     prev = e.hash
   }
   if (head.seq !== events.length || head.hash !== prev) return { seq: events.length + 1, problem: "head_mismatch" }

@@ -184,20 +184,19 @@ export const make: Effect.Effect<Scheduling, never, Storage | FieldCrypto> = Eff
     Effect.gen(function*() {
       const { clinic } = acting
       const now = yield* Clock.currentTimeMillis
-      const service = input.serviceId === undefined
-        ? Option.none<ClinicService>()
-        : Option.some(yield* booking.loadService(clinic.id, input.serviceId))
+      // What the booking refers to, in one round trip.
+      const [service, previous, doctor, patientBlocked] = yield* Effect.all([
+        input.serviceId === undefined ? Effect.succeed(Option.none<ClinicService>()) : Effect.map(booking.loadService(clinic.id, input.serviceId), Option.some),
+        input.idempotencyKey === undefined ? Effect.succeed(Option.none()) : storage.appointments.findByIdempotencyKey(clinic.id, input.idempotencyKey),
+        booking.loadDoctor(clinic.id, input.doctorId),
+        booking.loadPatientBlocked(clinic.id, input.patientId)
+      ], { concurrency: "unbounded" })
       const end = yield* booking.timing(service, input.start, input.end)
       const print = booking.fingerprint([input.doctorId, input.patientId, input.serviceId ?? null, input.start, end, [...input.roomIds].sort(), input.notes ?? null])
-      if (input.idempotencyKey !== undefined) {
-        const previous = yield* storage.appointments.findByIdempotencyKey(clinic.id, input.idempotencyKey)
-        if (Option.isSome(previous)) {
-          if (previous.value.requestFingerprint === print) return previous.value.appointment
-          return yield* new Conflict({ reason: { _tag: "idempotency_key_reused", key: input.idempotencyKey } })
-        }
+      if (Option.isSome(previous)) {
+        if (previous.value.requestFingerprint === print) return previous.value.appointment
+        return yield* new Conflict({ reason: { _tag: "idempotency_key_reused", key: input.idempotencyKey! } })
       }
-      const doctor = yield* booking.loadDoctor(clinic.id, input.doctorId)
-      const patientBlocked = yield* booking.loadPatientBlocked(clinic.id, input.patientId)
       if (Option.isSome(service)) {
         const s = service.value
         if (!s.active) return yield* new Conflict({ reason: { _tag: "inactive_reference", field: "serviceId" } })
@@ -210,14 +209,14 @@ export const make: Effect.Effect<Scheduling, never, Storage | FieldCrypto> = Eff
         onNone: () => ({ bufferBeforeMinutes: 0, bufferAfterMinutes: 0 }),
         onSome: (s) => ({ bufferBeforeMinutes: s.bufferBeforeMinutes, bufferAfterMinutes: s.bufferAfterMinutes })
       })
-      // Requests whose hold has ended stop blocking here, in this transaction, not only in a sweeper.
-      yield* storage.appointments.expireRequests(clinic.id, now)
-      const prepared = yield* booking.contextFor(clinic, doctor, { patientId: input.patientId, roomIds }, input.start, end, now, patientBlocked)
+      const { holdsEnded, prepared } = yield* booking.contextFor(clinic, doctor, { patientId: input.patientId, roomIds }, input.start, end, now, patientBlocked)
       const slot = { start: input.start, end, ...buffers }
       if (source === "public" && !Availability.onGrid(clinic.timeZone, clinic.settings.slotMinutes, input.start)) {
         return yield* new Conflict({ reason: { _tag: "not_bookable", reasons: [{ code: "outside_hours" }] } })
       }
       yield* booking.admit(Availability.reasons(prepared, slot), input.override)
+      // Requests whose hold has ended stop blocking here, in this transaction, not only in a sweeper.
+      if (holdsEnded) yield* storage.appointments.expireRequests(clinic.id, now)
       const appointment = new Appointment({
         id: AppointmentId.make(randomUUID()),
         clinicId: clinic.id,
@@ -262,7 +261,7 @@ export const make: Effect.Effect<Scheduling, never, Storage | FieldCrypto> = Eff
       for (const doctorId of input.doctorIds) {
         const doctor = yield* booking.loadDoctor(clinic.id, doctorId)
         if (Option.isSome(service) && service.value.doctorIds.length > 0 && !service.value.doctorIds.includes(doctor.id)) continue
-        const prepared = yield* booking.contextFor(clinic, doctor, { patientId: input.patientId, roomIds }, input.from, input.to, now, patientBlocked)
+        const { prepared } = yield* booking.contextFor(clinic, doctor, { patientId: input.patientId, roomIds }, input.from, input.to, now, patientBlocked)
         for (const s of Availability.slots(prepared, { durationMinutes, ...buffers })) out.push({ doctorId: doctor.id, ...s })
       }
       return out.sort((a, b) => a.start - b.start || a.doctorId.localeCompare(b.doctorId))
@@ -303,7 +302,7 @@ export const make: Effect.Effect<Scheduling, never, Storage | FieldCrypto> = Eff
           const doctor = yield* booking.loadDoctor(clinic.id, valid.doctorId)
           const patientBlocked = valid.patientId === undefined ? false : yield* booking.loadPatientBlocked(clinic.id, valid.patientId)
           const roomIds = [...Option.match(service, { onNone: () => [], onSome: (s) => s.roomIds }), ...valid.roomIds]
-          const prepared = yield* booking.contextFor(clinic, doctor, { patientId: valid.patientId, roomIds }, valid.start, end, now, patientBlocked)
+          const { prepared } = yield* booking.contextFor(clinic, doctor, { patientId: valid.patientId, roomIds }, valid.start, end, now, patientBlocked)
           const reasons = Availability.reasons(prepared, {
             start: valid.start,
             end,
@@ -328,13 +327,15 @@ export const make: Effect.Effect<Scheduling, never, Storage | FieldCrypto> = Eff
             const end = valid.end ?? valid.start + (current.end - current.start)
             if (end <= valid.start) return yield* invalid("end", "must be after start")
             const now = yield* Clock.currentTimeMillis
-            yield* storage.appointments.expireRequests(clinic.id, now)
-            const doctor = yield* booking.loadDoctor(clinic.id, current.doctorId)
-            const patientBlocked = yield* booking.loadPatientBlocked(clinic.id, current.patientId)
-            const prepared = yield* booking.contextFor(
+            const [doctor, patientBlocked] = yield* Effect.all([
+              booking.loadDoctor(clinic.id, current.doctorId),
+              booking.loadPatientBlocked(clinic.id, current.patientId)
+            ], { concurrency: "unbounded" })
+            const { holdsEnded, prepared } = yield* booking.contextFor(
               clinic, doctor, { patientId: current.patientId, roomIds: current.roomIds }, valid.start, end, now, patientBlocked, current.id
             )
             yield* booking.admit(Availability.reasons(prepared, { ...current, start: valid.start, end }), valid.override)
+            if (holdsEnded) yield* storage.appointments.expireRequests(clinic.id, now)
             const moved = new Appointment({ ...current, start: valid.start, end, version: current.version + 1, updatedAt: now }, {
               disableValidation: true
             })

@@ -12,7 +12,7 @@ import type * as Option from "effect/Option"
 import type { Clinic } from "./Clinic.js"
 import type { Doctor } from "./Doctor.js"
 import type { Appointment, AppointmentStatus } from "./Appointment.js"
-import type { AuditEvent } from "./AuditEvent.js"
+import type { AuditEntry, AuditEvent } from "./AuditEvent.js"
 import type { ClinicService, Room } from "./CatalogItem.js"
 import type { Conflict } from "./Errors.js"
 import type { AppointmentId, ClinicId, DoctorId, PatientId, RoomId, ServiceId, StaffId } from "./Ids.js"
@@ -141,12 +141,13 @@ export interface AuditRepository {
   /** Starts a clinic's chain (sequence 0, the genesis hash). */
   readonly init: (clinicId: ClinicId) => Effect.Effect<void>
   /**
-   * The chain head, locked until the transaction ends, so appends in one clinic are serialised
-   * and the sequence has no gaps.
+   * Appends the entry to its clinic's chain inside the current transaction: numbers it after the
+   * head, links it to the head's hash and signs it, `hash = HMAC-SHA256(key, chainMessage(prevHash,
+   * seq, chainBody(entry)))`, then moves the head. The head stays locked until the transaction
+   * ends, so appends in one clinic are serialised and the sequence has no gaps; an adapter may
+   * hold the write back until commit to keep that lock short.
    */
-  readonly lockHead: (clinicId: ClinicId) => Effect.Effect<{ readonly seq: number; readonly hash: string }>
-  /** Inserts the event and moves the head to it. */
-  readonly append: (event: AuditEvent) => Effect.Effect<void>
+  readonly append: (entry: AuditEntry, key: Uint8Array) => Effect.Effect<void>
   readonly list: (clinicId: ClinicId, filter: AuditFilter) => Effect.Effect<ReadonlyArray<AuditEvent>>
   /** Every event in sequence order, and the head (for verification). */
   readonly chain: (clinicId: ClinicId) => Effect.Effect<{
@@ -191,7 +192,13 @@ export interface AppointmentRow {
  *
  * @since 0.1.0 @category models
  */
-export type BusyAppointment = Pick<Appointment, "id" | "start" | "end" | "bufferBeforeMinutes" | "bufferAfterMinutes">
+export interface BusyAppointment extends Pick<Appointment, "id" | "start" | "end" | "bufferBeforeMinutes" | "bufferAfterMinutes"> {
+  /**
+   * A request whose hold had ended at `now`: it no longer takes the time, but the database's guard
+   * counts it until `expireRequests` marks it.
+   */
+  readonly holdEnded: boolean
+}
 
 /** Whose time an interval occupies. @since 0.1.0 @category models */
 export interface Occupants {
@@ -226,8 +233,8 @@ export interface AppointmentRepository {
   readonly findById: (clinicId: ClinicId, id: AppointmentId) => Effect.Effect<Option.Option<AppointmentRow>>
   readonly findByIdempotencyKey: (clinicId: ClinicId, key: string) => Effect.Effect<Option.Option<AppointmentRow>>
   /**
-   * Blocking appointments of any of the occupants whose busy interval overlaps `[from, to)`, not
-   * counting requests expired at `now`, nor `excludeId`.
+   * Blocking appointments of any of the occupants whose busy interval overlaps `[from, to)`, but
+   * `excludeId`; requests whose hold had ended at `now` are flagged `holdEnded`.
    */
   readonly blocking: (
     clinicId: ClinicId,

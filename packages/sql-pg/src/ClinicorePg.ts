@@ -20,10 +20,13 @@ import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type * as Redacted from "effect/Redacted"
+import * as Redacted from "effect/Redacted"
 import foundation from "./migrations/0001_foundation.js"
 import accessAudit from "./migrations/0002_access_audit.js"
 import scheduling from "./migrations/0003_scheduling.js"
+import * as Audit from "./internal/audit.js"
+import * as Pool from "./internal/pool.js"
+import * as Transaction from "./internal/transaction.js"
 
 /** @since 0.1.0 @category models */
 export interface PgConfig {
@@ -121,14 +124,15 @@ export const make: Effect.Effect<Storage, never, SqlClient.SqlClient> = Effect.g
   const transaction = (clinicId: ClinicId) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     Effect.gen(function*() {
       const outer = yield* FiberRef.get(currentTenant)
-      if (Option.contains(outer, clinicId)) return yield* sql.withTransaction(self)
+      const inClinic = Effect.locally(self, currentTenant, Option.some(clinicId))
+      if (Option.contains(outer, clinicId)) return yield* sql.withTransaction(Transaction.withoutDeferral(self))
       const nested = Option.isSome(yield* Effect.serviceOption(SqlClient.TransactionConnection))
-      const body = Effect.zipRight(setTenant(clinicId), Effect.locally(self, currentTenant, Option.some(clinicId)))
+      if (!nested) return yield* Transaction.begin(sql, clinicId)(inClinic)
       // A savepoint that is released keeps a local setting, one rolled back drops it: only the
       // success path has to give the outer transaction its own tenant back.
-      return yield* sql.withTransaction(
-        nested ? Effect.tap(body, () => setTenant(Option.getOrElse(outer, () => ""))) : body
-      )
+      return yield* sql.withTransaction(Transaction.withoutDeferral(
+        Effect.zipRight(setTenant(clinicId), inClinic).pipe(Effect.tap(() => setTenant(Option.getOrElse(outer, () => ""))))
+      ))
     }).pipe(orDieOnSqlError)
 
   // Outside any tenant: the transaction names only the slug, and the clinics_by_slug policy shows
@@ -143,7 +147,12 @@ export const make: Effect.Effect<Storage, never, SqlClient.SqlClient> = Effect.g
       Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), Repositories.toClinicRow)),
       Effect.orDie
     )
-  return Storage.of({ ...repositories, clinicBySlug, transaction })
+  return Storage.of({
+    ...repositories,
+    audit: { ...repositories.audit, append: (entry, key) => Effect.orDie(Audit.append(sql)(entry, key)) },
+    clinicBySlug,
+    transaction
+  })
 })
 
 const currentUser = (sql: SqlClient.SqlClient) =>
@@ -194,7 +203,12 @@ export const layer = (
 ): Layer.Layer<Storage | SqlClient.SqlClient, SqlError | Migrator.MigrationError> =>
   Layer.effect(Storage, make).pipe(
     Layer.provide(migrate(config)),
-    Layer.provideMerge(PgClient.layer({ url: config.url, maxConnections: config.maxConnections }))
+    Layer.provideMerge(PgClient.layerFromPool({
+      acquire: Effect.acquireRelease(
+        Effect.sync(() => Pool.make({ url: Redacted.value(config.url), maxConnections: config.maxConnections })),
+        (pool) => Effect.promise(() => pool.end())
+      )
+    }))
   )
 
 /**

@@ -4,7 +4,8 @@
  *
  * @since 0.1.0
  */
-import { AuditEvent, genesis } from "@clinicore/core/AuditEvent"
+import { createHmac } from "node:crypto"
+import { AuditEvent, chainBody, chainMessage, genesis } from "@clinicore/core/AuditEvent"
 import { Clinic, defaultSettings } from "@clinicore/core/Clinic"
 import { Doctor } from "@clinicore/core/Doctor"
 import { Conflict } from "@clinicore/core/Errors"
@@ -335,18 +336,21 @@ export const make = (dialect: Dialect): Effect.Effect<Repositories, never, SqlCl
     const audit: Storage.AuditRepository = {
       init: (clinicId) =>
         orDie(sql`INSERT INTO audit_heads (clinic_id, seq, hash) VALUES (${clinicId}, 0, ${genesis})`).pipe(Effect.asVoid),
-      lockHead: (clinicId) =>
-        orDie(sql`SELECT seq, hash FROM audit_heads WHERE clinic_id = ${clinicId} ${sql.literal(dialect.lockRow)}`).pipe(
-          Effect.map((rows) => ({ seq: Number(rows[0]!.seq), hash: rows[0]!.hash as string }))
-        ),
-      append: (e) =>
-        orDie(Effect.zipRight(
-          sql`INSERT INTO audit_events (clinic_id, seq, at, actor_type, actor_id, role, action, permission_key,
+      // The head is read under the dialect's row lock (SQLite's write transaction is exclusive
+      // anyway) and the HMAC computed here; an adapter may replace this with its own append.
+      append: (entry, key) =>
+        Effect.gen(function*() {
+          const [head] = yield* sql`SELECT seq, hash FROM audit_heads WHERE clinic_id = ${entry.clinicId} ${sql.literal(dialect.lockRow)}`
+          const seq = Number(head!.seq) + 1
+          const prevHash = head!.hash as string
+          const hash = createHmac("sha256", key).update(chainMessage(prevHash, seq, chainBody(entry))).digest("base64url")
+          yield* sql`INSERT INTO audit_events (clinic_id, seq, at, actor_type, actor_id, role, action, permission_key,
               entity_type, entity_id, outcome, reason, prev_hash, hash)
-            VALUES (${e.clinicId}, ${e.seq}, ${dialect.instant(e.at)}, ${e.actorType}, ${e.actorId}, ${e.role}, ${e.action},
-              ${e.permissionKey}, ${e.entityType}, ${e.entityId}, ${e.outcome}, ${e.reason}, ${e.prevHash}, ${e.hash})`,
-          sql`UPDATE audit_heads SET seq = ${e.seq}, hash = ${e.hash} WHERE clinic_id = ${e.clinicId}`
-        )).pipe(Effect.asVoid),
+            VALUES (${entry.clinicId}, ${seq}, ${dialect.instant(entry.at)}, ${entry.actorType}, ${entry.actorId}, ${entry.role},
+              ${entry.action}, ${entry.permissionKey}, ${entry.entityType}, ${entry.entityId}, ${entry.outcome}, ${entry.reason},
+              ${prevHash}, ${hash})`
+          yield* sql`UPDATE audit_heads SET seq = ${seq}, hash = ${hash} WHERE clinic_id = ${entry.clinicId}`
+        }).pipe(Effect.orDie),
       list: (clinicId, f) =>
         orDie(sql`SELECT * FROM audit_events WHERE ${
           sql.and([

@@ -1,23 +1,20 @@
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
-import { AuditEvent, canonical, chainPurpose } from "../AuditEvent.js"
+import { type AuditEntry, chainPurpose } from "../AuditEvent.js"
 import type { FieldCrypto } from "../FieldCrypto.js"
 import type { ClinicRow, Storage } from "../Storage.js"
 
-/** An event before the chain numbers and hashes it. */
-export type AuditDraft = Omit<AuditEvent, "clinicId" | "seq" | "at" | "prevHash" | "hash">
-
+/** An event before it has a clinic, a time and a place in the chain. */
+export type AuditDraft = Omit<AuditEntry, "clinicId" | "at">
 
 /**
- * Appends an event to the clinic's chain inside the current transaction. The head row stays
- * locked until commit, so concurrent writers in one clinic queue here and the sequence has no gaps;
- * callers append as late as they can to keep that window short.
+ * Appends an event to the clinic's chain inside the current transaction. The storage numbers,
+ * links and signs it under the head's lock, which it holds until commit; callers append as late as
+ * they can to keep that window short.
  */
 export const appendAudit = (storage: Storage, fieldCrypto: FieldCrypto, clinicRow: ClinicRow, draft: AuditDraft) =>
   Effect.gen(function*() {
     const clinicId = clinicRow.clinic.id
-    const mac = yield* fieldCrypto.keyedMac(clinicRow.dataKey, clinicId, chainPurpose)
-    const head = yield* storage.audit.lockHead(clinicId)
-    const unsigned = { ...draft, clinicId, seq: head.seq + 1, at: yield* Clock.currentTimeMillis, prevHash: head.hash }
-    yield* storage.audit.append(new AuditEvent({ ...unsigned, hash: mac(canonical(unsigned)) }, { disableValidation: true }))
+    const key = yield* fieldCrypto.macKey(clinicRow.dataKey, clinicId, chainPurpose)
+    yield* storage.audit.append({ ...draft, clinicId, at: yield* Clock.currentTimeMillis }, key)
   })

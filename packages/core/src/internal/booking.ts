@@ -44,7 +44,11 @@ export const makeBooking = (storage: Storage) => {
       return unique
     })
 
-  /** The availability context of one doctor for times in [from, to), with the busy time of every occupant. */
+  /**
+   * The availability context of one doctor for times in [from, to), with the busy time of every
+   * occupant, read in one round trip; `holdsEnded`: requests past their hold were in that time
+   * (they do not count, but must be marked expired before a write meets them in the database).
+   */
   const contextFor = (
     clinic: Clinic,
     doctor: Doctor,
@@ -57,31 +61,24 @@ export const makeBooking = (storage: Storage) => {
   ) =>
     Effect.gen(function*() {
       const zone = clinic.timeZone
-      const rules = Option.getOrElse(yield* storage.schedules.rules(clinic.id, doctor.id), () => ({
-        weekly: [],
-        breaks: [],
-        timeOff: [],
-        overrides: []
-      }))
-      const holidays = yield* storage.schedules.holidays(
-        clinic.id,
-        Availability.zoned.date(zone, from - DAY),
-        Availability.zoned.date(zone, to + DAY)
-      )
-      // Wide enough for any buffers (at most 4 hours each side).
-      const busy = yield* storage.appointments.blocking(
-        clinic.id,
-        { doctorId: doctor.id, patientId: occupants.patientId, roomIds: occupants.roomIds },
-        from - 8 * 60 * MINUTE,
-        to + 8 * 60 * MINUTE,
-        now,
-        excludeId
-      )
+      const [rules, holidays, busy] = yield* Effect.all([
+        storage.schedules.rules(clinic.id, doctor.id),
+        storage.schedules.holidays(clinic.id, Availability.zoned.date(zone, from - DAY), Availability.zoned.date(zone, to + DAY)),
+        // Wide enough for any buffers (at most 4 hours each side).
+        storage.appointments.blocking(
+          clinic.id,
+          { doctorId: doctor.id, patientId: occupants.patientId, roomIds: occupants.roomIds },
+          from - 8 * 60 * MINUTE,
+          to + 8 * 60 * MINUTE,
+          now,
+          excludeId
+        )
+      ], { concurrency: "unbounded" })
       const context: Availability.Context = {
         zone,
-        rules,
+        rules: Option.getOrElse(rules, () => ({ weekly: [], breaks: [], timeOff: [], overrides: [] })),
         holidays: holidays.map((h) => h.date),
-        busy: busy.map((a) => ({ id: a.id, start: a.start, end: a.end, ...busyRange(a) })),
+        busy: busy.flatMap((a) => (a.holdEnded ? [] : [{ id: a.id, start: a.start, end: a.end, ...busyRange(a) }])),
         now,
         slotMinutes: clinic.settings.slotMinutes,
         minimumNoticeMinutes: clinic.settings.minimumNoticeMinutes,
@@ -89,7 +86,7 @@ export const makeBooking = (storage: Storage) => {
         doctorActive: doctor.active,
         patientBlocked
       }
-      return Availability.prepare(context, from, to)
+      return { prepared: Availability.prepare(context, from, to), holdsEnded: busy.some((a) => a.holdEnded) }
     })
 
   /** Refuses a time the rule does not admit (an override passes the working-time reasons). */

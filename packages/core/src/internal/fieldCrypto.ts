@@ -53,6 +53,17 @@ export const make = (masterKeys: MasterKeys): FieldCrypto => {
     return keys
   }
 
+  // Derived once per clinic and purpose: the audit chain asks on every write.
+  const macKey = (wrapped: string, clinicId: string, purpose: string) => {
+    const cacheKey = `${clinicId}:${purpose}:${wrapped}`
+    let key = macKeys.get(cacheKey)
+    if (key === undefined) {
+      key = Buffer.from(hkdfSync("sha256", unwrap(wrapped, clinicId).enc, Buffer.alloc(0), `clinicore/${purpose}/v1`, 32))
+      macKeys.set(cacheKey, key)
+    }
+    return key
+  }
+
   return {
     newDataKey: (clinicId) =>
       Effect.sync(() =>
@@ -71,16 +82,10 @@ export const make = (masterKeys: MasterKeys): FieldCrypto => {
       }).pipe(Effect.orDie),
     keyedMac: (wrapped, clinicId, purpose) =>
       Effect.sync(() => {
-        // Derived once per clinic and purpose: the audit chain asks on every write.
-        const cacheKey = `${clinicId}:${purpose}:${wrapped}`
-        let key = macKeys.get(cacheKey)
-        if (key === undefined) {
-          key = Buffer.from(hkdfSync("sha256", unwrap(wrapped, clinicId).enc, Buffer.alloc(0), `clinicore/${purpose}/v1`, 32))
-          macKeys.set(cacheKey, key)
-        }
-        const macKey = key
-        return (data: string) => createHmac("sha256", macKey).update(data).digest("base64url")
+        const key = macKey(wrapped, clinicId, purpose)
+        return (data: string) => createHmac("sha256", key).update(data).digest("base64url")
       }),
+    macKey: (wrapped, clinicId, purpose) => Effect.sync(() => macKey(wrapped, clinicId, purpose)),
     blindIndex: (wrapped, clinicId, column, value) =>
       Effect.sync(() =>
         createHmac("sha256", unwrap(wrapped, clinicId).index).update(`${column}|${normalizeIdentifier(value)}`).digest("base64url")

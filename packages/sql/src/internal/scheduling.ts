@@ -380,6 +380,21 @@ export const make = ({ dialect, guard, sql }: Context): {
       }
     ).pipe(Effect.asVoid)
 
+  /** Columns of an appointment's foreign keys, as named in their constraints, and their fields. */
+  const referenceFields = [["doctor", "doctorId"], ["patient", "patientId"], ["service", "serviceId"], ["created_by", "createdBy"]] as const
+
+  /**
+   * Why `a` was not written: the appointments in the way (`slot_taken`), or else its idempotency
+   * key, taken meanwhile by a concurrent request.
+   */
+  const refused = (a: Appointment) =>
+    Effect.flatMap(conflicting(a), (appointmentIds) =>
+      appointmentIds.length > 0
+        ? Effect.succeed(new Conflict({ reason: { _tag: "slot_taken", appointmentIds } }))
+        : a.idempotencyKey !== null
+        ? Effect.succeed(new Conflict({ reason: { _tag: "idempotency_key_reused", key: a.idempotencyKey } }))
+        : Effect.dieMessage(`appointment ${a.id} was neither written nor in anyone's way`))
+
   const appointmentDependents = (clinicId: ClinicId, id: AppointmentId): Effect.Effect<Storage.Dependents> =>
     appointmentDependentTables.length === 0
       ? Effect.succeed({})
@@ -390,19 +405,30 @@ export const make = ({ dialect, guard, sql }: Context): {
       }`).pipe(Effect.map((rows) => nonZero(rows[0]!)))
 
   const appointments: Storage.AppointmentRepository = {
-    insert: ({ appointment: a, requestFingerprint }) =>
-      write(
-        a,
-        sql`INSERT INTO appointments (clinic_id, id, doctor_id, patient_id, service_id, created_by, start_at, end_at,
+    insert: ({ appointment: a, requestFingerprint }) => {
+      const row = sql`INSERT INTO appointments (clinic_id, id, doctor_id, patient_id, service_id, created_by, start_at, end_at,
             buffer_before_minutes, buffer_after_minutes, busy_start, busy_end, status, notes, cancel_reason,
             idempotency_key, request_fingerprint, source, expires_at, version, created_at, updated_at)
           VALUES (${a.clinicId}, ${a.id}, ${a.doctorId}, ${a.patientId}, ${a.serviceId}, ${a.createdBy},
             ${dialect.instant(a.start)}, ${dialect.instant(a.end)}, ${a.bufferBeforeMinutes}, ${a.bufferAfterMinutes},
             ${dialect.instant(busyRange(a).busyStart)}, ${dialect.instant(busyRange(a).busyEnd)}, ${a.status}, ${a.notes}, ${a.cancelReason}, ${a.idempotencyKey}, ${requestFingerprint}, ${a.source},
             ${a.expiresAt === null ? null : dialect.instant(a.expiresAt)}, ${a.version},
-            ${dialect.instant(a.createdAt)}, ${dialect.instant(a.updatedAt)})`,
-        true
-      ),
+            ${dialect.instant(a.createdAt)}, ${dialect.instant(a.updatedAt)})`
+      if (a.roomIds.length > 0) return write(a, row, true)
+      // Without rooms the row is one statement, atomic by itself: no savepoint, no turn-taking.
+      // Postgres resolves a conflict with a concurrent writer itself (speculative insertion waits
+      // for it, then does nothing), and the transaction stays usable to name what was in the way.
+      return guard(sql`${row} ON CONFLICT DO NOTHING RETURNING id`, {
+        // Postgres names the constraint (and has aborted the transaction, so it cannot be asked).
+        foreignKey: (detail) => {
+          const named = referenceFields.find(([column]) => detail.includes(column))
+          return named !== undefined ? crossClinic(named[1]) : Effect.map(missingReference(a), crossClinic)
+        },
+        exclusion: () => refused(a)
+      }).pipe(
+        Effect.flatMap((rows) => (rows.length > 0 ? Effect.void : Effect.flatMap(refused(a), Effect.fail)))
+      )
+    },
     update: (a) =>
       write(
         a,
@@ -428,14 +454,14 @@ export const make = ({ dialect, guard, sql }: Context): {
     blocking: (clinicId, occupants, from, to, now, excludeId) => {
       const whose = occupying(occupants, from, to)
       if (whose.length === 0 || to <= from) return Effect.succeed([])
-      return orDie(sql`SELECT a.id, a.start_at, a.end_at, a.buffer_before_minutes, a.buffer_after_minutes
+      return orDie(sql`SELECT a.id, a.start_at, a.end_at, a.buffer_before_minutes, a.buffer_after_minutes,
+          (a.status = 'requested' AND a.expires_at IS NOT NULL AND a.expires_at <= ${dialect.instant(now)}) AS hold_ended
         FROM appointments a
         WHERE ${
         sql.and([
           sql`a.clinic_id = ${clinicId}`,
           sql`a.status IN ${blockingIn}`,
           dialect.busyOverlaps(sql, "a", from, to),
-          sql`NOT (a.status = 'requested' AND a.expires_at IS NOT NULL AND a.expires_at <= ${dialect.instant(now)})`,
           ...(excludeId === undefined ? [] : [sql`a.id <> ${excludeId}`]),
           sql.or(whose)
         ])
@@ -446,7 +472,8 @@ export const make = ({ dialect, guard, sql }: Context): {
           start: ms(r.start_at),
           end: ms(r.end_at),
           bufferBeforeMinutes: Number(r.buffer_before_minutes),
-          bufferAfterMinutes: Number(r.buffer_after_minutes)
+          bufferAfterMinutes: Number(r.buffer_after_minutes),
+          holdEnded: bool(r.hold_ended)
         }))
       ))
     },

@@ -288,7 +288,7 @@ export const overlap = (it: SuiteIt) => {
       expect(yield* overlappingPairs(clinicId)).toEqual([])
     }))
 
-  it.effect("blocking() finds the doctor's, patient's and rooms' blocking appointments; expired requests stop blocking", () =>
+  it.effect("blocking() finds the doctor's, patient's and rooms' blocking appointments; requests past their hold are flagged until expired", () =>
     Effect.gen(function*() {
       const { clinicId, d1, d2, p1, p2, p3, p4, room } = yield* setup("Blocking")
       const r1 = yield* room("Lab")
@@ -306,12 +306,17 @@ export const overlap = (it: SuiteIt) => {
           Effect.map((xs) => xs.map((x) => x.id))
         )
       expect(yield* blocking(at(0), at(240), now)).toEqual([byDoctor.id, byRoom.id, request.id])
+      // Within its hold the request is not flagged.
+      expect((yield* storage.appointments.blocking(clinicId, { patientId: p3 }, at(0), at(240), now).pipe(storage.transaction(clinicId)))
+        .map((x) => x.holdEnded)).toEqual([false])
       // Buffers count; half-open.
       expect(yield* blocking(at(35), at(60), now)).toEqual([byDoctor.id])
       expect(yield* blocking(at(40), at(60), now)).toEqual([])
       expect(yield* blocking(at(0), at(240), now, byDoctor.id)).toEqual([byRoom.id, request.id])
       // Past its hold the request no longer counts, and expireRequests marks it.
-      expect(yield* blocking(at(0), at(240), now + MINUTE)).toEqual([byDoctor.id, byRoom.id])
+      const flagged = yield* storage.appointments.blocking(clinicId, { doctorId: d1, patientId: p3, roomIds: [r1.id] }, at(0), at(240), now + MINUTE)
+        .pipe(storage.transaction(clinicId))
+      expect(flagged.map((x) => [x.id, x.holdEnded])).toEqual([[byDoctor.id, false], [byRoom.id, false], [request.id, true]])
       expect(yield* storage.appointments.expireRequests(clinicId, now).pipe(storage.transaction(clinicId))).toEqual([])
       expect(yield* storage.appointments.expireRequests(clinicId, now + MINUTE).pipe(storage.transaction(clinicId))).toEqual([request.id])
       const expired = yield* storage.appointments.findById(clinicId, request.id).pipe(storage.transaction(clinicId))

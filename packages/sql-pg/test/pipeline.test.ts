@@ -1,0 +1,104 @@
+/**
+ * The adapter's round-trip savers on a real server: prepared statements (and what a column change
+ * does to them), and transactions that send deferred statements with their COMMIT.
+ */
+import * as Clinicore from "@clinicore/core/Clinicore"
+import { Storage } from "@clinicore/core/Storage"
+import * as Fixtures from "@clinicore/testing/Fixtures"
+import { describe, expect, it, layer } from "@effect/vitest"
+import * as SqlClient from "@effect/sql/SqlClient"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import { inject } from "vitest"
+import * as Pool from "../src/internal/pool.js"
+import * as Transaction from "../src/internal/transaction.js"
+import { freshDatabase } from "./utils/freshDatabase.js"
+import { makeTestLayer, withFreshDatabase } from "./utils/layer.js"
+
+const adminUrl = inject("pgAdminUrl")
+
+describe("pool", () => {
+  it("prepares statements with parameters under a name, and prepares them again after a column change", async () => {
+    const db = await freshDatabase(adminUrl)
+    const pool = Pool.make({ url: db.ownerUrl, maxConnections: 2 })
+    try {
+      const client = await pool.connect()
+      const other = await pool.connect()
+      try {
+        await client.query("CREATE TABLE t (a int)")
+        await client.query("INSERT INTO t VALUES (1)")
+        const select = "SELECT * FROM t WHERE a = $1"
+        expect((await client.query(select, [1])).rows).toEqual([{ a: 1 }])
+        const prepared = await client.query("SELECT name, statement FROM pg_prepared_statements")
+        expect(prepared.rows).toEqual([{ name: "clinicore_0_0", statement: select }])
+        // Statements sent in one tick are pipelined and all answered, in order.
+        const answers = await Promise.all([1, 2, 3].map((n) => client.query("SELECT $1::int AS n", [n])))
+        expect(answers.map((r) => r.rows[0].n)).toEqual([1, 2, 3])
+
+        await other.query("ALTER TABLE t ADD COLUMN b int")
+        await expect(client.query(select, [1])).rejects.toMatchObject({ code: "0A000" })
+        expect((await client.query(select, [1])).rows).toEqual([{ a: 1, b: null }])
+      } finally {
+        client.release()
+        other.release()
+      }
+    } finally {
+      await pool.end()
+      await db.drop()
+    }
+  })
+})
+
+layer(withFreshDatabase(adminUrl, (db) => makeTestLayer(db)), { timeout: "120 seconds", excludeTestServices: true })(
+  "transactions",
+  (it) => {
+    it.layer(Clinicore.layer)((it) => {
+      const holidays = (clinicId: Fixtures.ClinicFixture["clinicId"]) =>
+        Effect.flatMap(Storage, (s) => s.schedules.holidays(clinicId, "2030-01-01", "2030-12-31").pipe(s.transaction(clinicId)))
+
+      it.effect("a deferred statement is sent with COMMIT, after everything the body did", () =>
+        Effect.gen(function*() {
+          const a = yield* Fixtures.clinic("Deferred")
+          const sql = yield* SqlClient.SqlClient
+          const order: Array<string> = []
+          yield* Transaction.begin(sql, a.clinicId)(Effect.gen(function*() {
+            yield* Transaction.atCommit(sql`INSERT INTO clinic_holidays (clinic_id, date, name) VALUES (${a.clinicId}, '2030-01-02', 'Deferred')`)
+            // Not written yet: this transaction does not see it.
+            const seen = yield* sql`SELECT name FROM clinic_holidays WHERE clinic_id = ${a.clinicId}`
+            order.push(`body saw ${seen.length}`)
+            yield* sql`INSERT INTO clinic_holidays (clinic_id, date, name) VALUES (${a.clinicId}, '2030-01-01', 'Body')`
+          }))
+          expect(order).toEqual(["body saw 0"])
+          expect((yield* holidays(a.clinicId)).map((h) => h.name)).toEqual(["Body", "Deferred"])
+        }))
+
+      it.effect("a deferred statement that fails rolls the whole transaction back and is a defect", () =>
+        Effect.gen(function*() {
+          const a = yield* Fixtures.clinic("DeferredFails")
+          const sql = yield* SqlClient.SqlClient
+          const exit = yield* Effect.exit(Transaction.begin(sql, a.clinicId)(Effect.gen(function*() {
+            yield* sql`INSERT INTO clinic_holidays (clinic_id, date, name) VALUES (${a.clinicId}, '2030-01-01', 'Body')`
+            yield* Transaction.atCommit(sql`INSERT INTO clinic_holidays (clinic_id, date, name) VALUES (${a.clinicId}, '2030-01-01', 'Twice')`)
+          })))
+          expect(Exit.isFailure(exit) && Cause.isDie(exit.cause)).toBe(true)
+          expect(yield* holidays(a.clinicId)).toEqual([])
+          // The connection went back to the pool clean: the next transaction works and has no tenant left over.
+          const tenant = yield* sql<{ t: string | null }>`SELECT current_setting('clinicore.clinic_id', true) AS t`
+          expect(tenant[0]!.t ?? "").toBe("")
+        }))
+
+      it.effect("a body that fails sends no deferred statement", () =>
+        Effect.gen(function*() {
+          const a = yield* Fixtures.clinic("BodyFails")
+          const sql = yield* SqlClient.SqlClient
+          const exit = yield* Effect.exit(Transaction.begin(sql, a.clinicId)(Effect.gen(function*() {
+            yield* Transaction.atCommit(sql`INSERT INTO clinic_holidays (clinic_id, date, name) VALUES (${a.clinicId}, '2030-01-01', 'Deferred')`)
+            return yield* Effect.fail("no")
+          })))
+          expect(exit).toEqual(Exit.fail("no"))
+          expect(yield* holidays(a.clinicId)).toEqual([])
+        }))
+    })
+  }
+)
