@@ -184,12 +184,9 @@ export const make: Effect.Effect<Scheduling, never, Storage | FieldCrypto> = Eff
     Effect.gen(function*() {
       const { clinic } = acting
       const now = yield* Clock.currentTimeMillis
-      // What the booking refers to, in one round trip.
-      const [service, previous, doctor, patientBlocked] = yield* Effect.all([
+      const [service, previous] = yield* Effect.all([
         input.serviceId === undefined ? Effect.succeed(Option.none<ClinicService>()) : Effect.map(booking.loadService(clinic.id, input.serviceId), Option.some),
-        input.idempotencyKey === undefined ? Effect.succeed(Option.none()) : storage.appointments.findByIdempotencyKey(clinic.id, input.idempotencyKey),
-        booking.loadDoctor(clinic.id, input.doctorId),
-        booking.loadPatientBlocked(clinic.id, input.patientId)
+        input.idempotencyKey === undefined ? Effect.succeed(Option.none()) : storage.appointments.findByIdempotencyKey(clinic.id, input.idempotencyKey)
       ], { concurrency: "unbounded" })
       const end = yield* booking.timing(service, input.start, input.end)
       const print = booking.fingerprint([input.doctorId, input.patientId, input.serviceId ?? null, input.start, end, [...input.roomIds].sort(), input.notes ?? null])
@@ -200,7 +197,7 @@ export const make: Effect.Effect<Scheduling, never, Storage | FieldCrypto> = Eff
       if (Option.isSome(service)) {
         const s = service.value
         if (!s.active) return yield* new Conflict({ reason: { _tag: "inactive_reference", field: "serviceId" } })
-        if (s.doctorIds.length > 0 && !s.doctorIds.includes(doctor.id)) {
+        if (s.doctorIds.length > 0 && !s.doctorIds.includes(input.doctorId)) {
           return yield* invalid("serviceId", "is not performed by this doctor")
         }
       }
@@ -209,7 +206,8 @@ export const make: Effect.Effect<Scheduling, never, Storage | FieldCrypto> = Eff
         onNone: () => ({ bufferBeforeMinutes: 0, bufferAfterMinutes: 0 }),
         onSome: (s) => ({ bufferBeforeMinutes: s.bufferBeforeMinutes, bufferAfterMinutes: s.bufferAfterMinutes })
       })
-      const { holdsEnded, prepared } = yield* booking.contextFor(clinic, doctor, { patientId: input.patientId, roomIds }, input.start, end, now, patientBlocked)
+      // The doctor, the patient, the rules and the busy time, in one round trip.
+      const { doctor, holdsEnded, prepared } = yield* booking.contextFor(clinic, input.doctorId, { patientId: input.patientId, roomIds }, input.start, end, now)
       const slot = { start: input.start, end, ...buffers }
       if (source === "public" && !Availability.onGrid(clinic.timeZone, clinic.settings.slotMinutes, input.start)) {
         return yield* new Conflict({ reason: { _tag: "not_bookable", reasons: [{ code: "outside_hours" }] } })
@@ -256,13 +254,11 @@ export const make: Effect.Effect<Scheduling, never, Storage | FieldCrypto> = Eff
         onSome: (s) => ({ bufferBeforeMinutes: s.bufferBeforeMinutes, bufferAfterMinutes: s.bufferAfterMinutes })
       })
       const roomIds = Option.match(service, { onNone: () => [], onSome: (s) => s.roomIds })
-      const patientBlocked = input.patientId === undefined ? false : yield* booking.loadPatientBlocked(clinic.id, input.patientId)
       const out: Array<AvailableSlot> = []
       for (const doctorId of input.doctorIds) {
-        const doctor = yield* booking.loadDoctor(clinic.id, doctorId)
-        if (Option.isSome(service) && service.value.doctorIds.length > 0 && !service.value.doctorIds.includes(doctor.id)) continue
-        const { prepared } = yield* booking.contextFor(clinic, doctor, { patientId: input.patientId, roomIds }, input.from, input.to, now, patientBlocked)
-        for (const s of Availability.slots(prepared, { durationMinutes, ...buffers })) out.push({ doctorId: doctor.id, ...s })
+        if (Option.isSome(service) && service.value.doctorIds.length > 0 && !service.value.doctorIds.includes(doctorId)) continue
+        const { prepared } = yield* booking.contextFor(clinic, doctorId, { patientId: input.patientId, roomIds }, input.from, input.to, now)
+        for (const s of Availability.slots(prepared, { durationMinutes, ...buffers })) out.push({ doctorId, ...s })
       }
       return out.sort((a, b) => a.start - b.start || a.doctorId.localeCompare(b.doctorId))
     })
@@ -299,10 +295,8 @@ export const make: Effect.Effect<Scheduling, never, Storage | FieldCrypto> = Eff
           const now = yield* Clock.currentTimeMillis
           const service = valid.serviceId === undefined ? Option.none<ClinicService>() : Option.some(yield* booking.loadService(clinic.id, valid.serviceId))
           const end = yield* booking.timing(service, valid.start, valid.end)
-          const doctor = yield* booking.loadDoctor(clinic.id, valid.doctorId)
-          const patientBlocked = valid.patientId === undefined ? false : yield* booking.loadPatientBlocked(clinic.id, valid.patientId)
           const roomIds = [...Option.match(service, { onNone: () => [], onSome: (s) => s.roomIds }), ...valid.roomIds]
-          const { prepared } = yield* booking.contextFor(clinic, doctor, { patientId: valid.patientId, roomIds }, valid.start, end, now, patientBlocked)
+          const { prepared } = yield* booking.contextFor(clinic, valid.doctorId, { patientId: valid.patientId, roomIds }, valid.start, end, now)
           const reasons = Availability.reasons(prepared, {
             start: valid.start,
             end,
@@ -327,12 +321,8 @@ export const make: Effect.Effect<Scheduling, never, Storage | FieldCrypto> = Eff
             const end = valid.end ?? valid.start + (current.end - current.start)
             if (end <= valid.start) return yield* invalid("end", "must be after start")
             const now = yield* Clock.currentTimeMillis
-            const [doctor, patientBlocked] = yield* Effect.all([
-              booking.loadDoctor(clinic.id, current.doctorId),
-              booking.loadPatientBlocked(clinic.id, current.patientId)
-            ], { concurrency: "unbounded" })
             const { holdsEnded, prepared } = yield* booking.contextFor(
-              clinic, doctor, { patientId: current.patientId, roomIds: current.roomIds }, valid.start, end, now, patientBlocked, current.id
+              clinic, current.doctorId, { patientId: current.patientId, roomIds: current.roomIds }, valid.start, end, now, current.id
             )
             yield* booking.admit(Availability.reasons(prepared, { ...current, start: valid.start, end }), valid.override)
             if (holdsEnded) yield* storage.appointments.expireRequests(clinic.id, now)

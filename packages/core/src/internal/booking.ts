@@ -10,7 +10,6 @@ import { type Appointment, busyRange } from "../Appointment.js"
 import * as Availability from "../Availability.js"
 import type { ClinicService } from "../CatalogItem.js"
 import type { Clinic } from "../Clinic.js"
-import type { Doctor } from "../Doctor.js"
 import { Conflict, NotFound } from "../Errors.js"
 import { AppointmentId, type ClinicId, type DoctorId, type PatientId, type RoomId, type ServiceId, type StaffId } from "../Ids.js"
 import type { Storage } from "../Storage.js"
@@ -30,6 +29,8 @@ export const makeBooking = (storage: Storage) => {
     Effect.flatMap(found, Option.match({ onNone: () => Effect.fail(notFound(entity, id)), onSome: Effect.succeed }))
 
   const loadDoctor = (clinicId: ClinicId, id: DoctorId) => load("Doctor", id, storage.doctors.findById(clinicId, id))
+  const loadPatientBlocked = (clinicId: ClinicId, patientId: PatientId) =>
+    Effect.map(load("Patient", patientId, storage.patients.findById(clinicId, patientId)), (p) => p.blocked)
   const loadService = (clinicId: ClinicId, id: ServiceId) => load("Service", id, storage.catalog.findService(clinicId, id))
   const loadAppointment = (clinicId: ClinicId, id: string) =>
     Effect.flatMap(decode(Schema.Struct({ id: AppointmentId }), { id }), (valid) =>
@@ -45,29 +46,31 @@ export const makeBooking = (storage: Storage) => {
     })
 
   /**
-   * The availability context of one doctor for times in [from, to), with the busy time of every
-   * occupant, read in one round trip; `holdsEnded`: requests past their hold were in that time
-   * (they do not count, but must be marked expired before a write meets them in the database).
+   * The availability context of one doctor for times in [from, to): the doctor, the patient's
+   * block, the rules, the holidays and the busy time of every occupant, read in one round trip.
+   * `holdsEnded`: requests past their hold were in that time (they do not count, but must be marked
+   * expired before a write meets them in the database).
    */
   const contextFor = (
     clinic: Clinic,
-    doctor: Doctor,
+    doctorId: DoctorId,
     occupants: { readonly patientId?: PatientId | undefined; readonly roomIds: ReadonlyArray<RoomId> },
     from: number,
     to: number,
     now: number,
-    patientBlocked: boolean,
     excludeId?: AppointmentId
   ) =>
     Effect.gen(function*() {
       const zone = clinic.timeZone
-      const [rules, holidays, busy] = yield* Effect.all([
-        storage.schedules.rules(clinic.id, doctor.id),
+      const [doctor, patientBlocked, rules, holidays, busy] = yield* Effect.all([
+        loadDoctor(clinic.id, doctorId),
+        occupants.patientId === undefined ? Effect.succeed(false) : loadPatientBlocked(clinic.id, occupants.patientId),
+        storage.schedules.rules(clinic.id, doctorId),
         storage.schedules.holidays(clinic.id, Availability.zoned.date(zone, from - DAY), Availability.zoned.date(zone, to + DAY)),
         // Wide enough for any buffers (at most 4 hours each side).
         storage.appointments.blocking(
           clinic.id,
-          { doctorId: doctor.id, patientId: occupants.patientId, roomIds: occupants.roomIds },
+          { doctorId, patientId: occupants.patientId, roomIds: occupants.roomIds },
           from - 8 * 60 * MINUTE,
           to + 8 * 60 * MINUTE,
           now,
@@ -86,7 +89,7 @@ export const makeBooking = (storage: Storage) => {
         doctorActive: doctor.active,
         patientBlocked
       }
-      return { prepared: Availability.prepare(context, from, to), holdsEnded: busy.some((a) => a.holdEnded) }
+      return { doctor, prepared: Availability.prepare(context, from, to), holdsEnded: busy.some((a) => a.holdEnded) }
     })
 
   /** Refuses a time the rule does not admit (an override passes the working-time reasons). */
@@ -113,8 +116,6 @@ export const makeBooking = (storage: Storage) => {
       return resolvedEnd
     })
 
-  const loadPatientBlocked = (clinicId: ClinicId, patientId: PatientId) =>
-    Effect.map(load("Patient", patientId, storage.patients.findById(clinicId, patientId)), (p) => p.blocked)
 
   const ownerOf = (clinicId: ClinicId, appointment: Appointment) =>
     Effect.map(loadDoctor(clinicId, appointment.doctorId), (d) => Option.getOrNull(d.staffId) as StaffId | null)
@@ -125,7 +126,6 @@ export const makeBooking = (storage: Storage) => {
     fingerprint,
     loadAppointment,
     loadDoctor,
-    loadPatientBlocked,
     loadRooms,
     loadService,
     ownerOf,
