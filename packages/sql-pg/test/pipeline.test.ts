@@ -11,6 +11,8 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import { inject } from "vitest"
+import { RawAccess } from "@clinicore/testing/RawAccess"
+import * as Audit from "../src/internal/audit.js"
 import * as Pool from "../src/internal/pool.js"
 import * as Transaction from "../src/internal/transaction.js"
 import { freshDatabase } from "./utils/freshDatabase.js"
@@ -86,6 +88,29 @@ layer(withFreshDatabase(adminUrl, (db) => makeTestLayer(db)), { timeout: "120 se
           // The connection went back to the pool clean: the next transaction works and has no tenant left over.
           const tenant = yield* sql<{ t: string | null }>`SELECT current_setting('clinicore.clinic_id', true) AS t`
           expect(tenant[0]!.t ?? "").toBe("")
+        }))
+
+      it.effect("the audit append of a clinic without a chain head is a defect, not a silent skip", () =>
+        Effect.gen(function*() {
+          const a = yield* Fixtures.clinic("NoHead")
+          const sql = yield* SqlClient.SqlClient
+          const raw = yield* RawAccess
+          yield* raw.execute("DELETE FROM audit_heads WHERE clinic_id = ?", [a.clinicId])
+          const entry = {
+            clinicId: a.clinicId,
+            at: Date.now(),
+            actorType: "system" as const,
+            actorId: "test",
+            role: null,
+            action: "Test.append",
+            permissionKey: null,
+            entityType: null,
+            entityId: null,
+            outcome: "ok" as const,
+            reason: null
+          }
+          const exit = yield* Effect.exit(Transaction.begin(sql, a.clinicId)(Audit.append(sql)(entry, new Uint8Array(32))))
+          expect(Exit.isFailure(exit) && Cause.isDie(exit.cause)).toBe(true)
         }))
 
       it.effect("a body that fails sends no deferred statement", () =>

@@ -49,5 +49,7 @@ export const append = (sql: SqlClient.SqlClient) => (entry: AuditEntry, key: Uin
     SELECT ${entry.clinicId}, next.seq, ${new Date(entry.at)}, ${entry.actorType}, ${entry.actorId}, ${entry.role},
       ${entry.action}, ${entry.permissionKey}, ${entry.entityType}, ${entry.entityId}, ${entry.outcome}, ${entry.reason},
       next.prev_hash, next.hash
-    FROM next`)
+    FROM next
+    -- A clinic without a head would silently get no event: divide by zero instead (a defect).
+    WHERE 1 / (SELECT count(*)::int FROM head) = 1`)
 }
