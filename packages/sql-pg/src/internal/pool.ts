@@ -4,8 +4,7 @@
  * messages it sends during one tick into a single buffer written on the next. The statements a
  * transaction issues together (BEGIN with the first read, a deferred write with COMMIT, reads run
  * side by side) therefore cost one write and one round trip; a statement issued alone costs what it
- * did before. A write is the dominant cost of a statement on the host: pg otherwise writes each
- * query as five messages.
+ * did before.
  */
 import Pg from "pg"
 
