@@ -144,7 +144,9 @@ export default async function setup({ provide }: TestProject): Promise<() => Pro
       "-c fsync=off",
       "-c synchronous_commit=off",
       "-c full_page_writes=off",
-      "-c max_connections=300"
+      "-c max_connections=300",
+      // Extra server settings for experiments (say, pg_stat_statements while profiling a benchmark).
+      ...(process.env.CLINICORE_PG_OPTIONS ? [process.env.CLINICORE_PG_OPTIONS] : [])
     ].join(" ")
     running = true // from here on a server may exist; teardown must try to stop it
     await run("pg_ctl", ["start", "-w", "-D", dataDir, "-l", logFile, "-o", options])

@@ -268,18 +268,42 @@ export const make = ({ dialect, guard, sql }: Context): {
       ))
 
   /**
-   * Whose time `occupants` names, as one condition on the appointment aliased `a`: the doctor,
-   * the patient, or any of the rooms (through the room rows, which carry their own blocking flag).
+   * The blocking appointments of any of `occupants` whose busy interval overlaps `[from, to)`, as
+   * one `UNION` with a branch per occupant (the doctor, the patient, the rooms through their room
+   * rows, which carry their own blocking flag), each answered by that occupant's own index: an
+   * `OR` of occupants makes both planners scan every appointment of the clinic. `columns` is the
+   * select list over the appointment aliased `a`; `where` further conditions on it.
    */
-  const occupying = (occupants: Storage.Occupants, from: number, to: number): ReadonlyArray<Fragment> => [
-    ...(occupants.doctorId === undefined ? [] : [sql`a.doctor_id = ${occupants.doctorId}`]),
-    ...(occupants.patientId === undefined ? [] : [sql`a.patient_id = ${occupants.patientId}`]),
-    ...(occupants.roomIds === undefined || occupants.roomIds.length === 0 ? [] : [
-      sql`EXISTS (SELECT 1 FROM appointment_rooms r
-        WHERE r.clinic_id = a.clinic_id AND r.appointment_id = a.id AND r.blocking
-          AND r.room_id IN ${sql.in(unique(occupants.roomIds))} AND ${dialect.busyOverlaps(sql, "r", from, to)})`
-    ])
-  ]
+  const occupying = (
+    clinicId: ClinicId,
+    occupants: Storage.Occupants,
+    from: number,
+    to: number,
+    columns: Fragment,
+    where: ReadonlyArray<Fragment>
+  ): Fragment | undefined => {
+    const branch = (whose: Fragment) =>
+      sql`SELECT ${columns} FROM appointments a WHERE ${
+        sql.and([
+          sql`a.clinic_id = ${clinicId}`,
+          whose,
+          sql`a.status IN ${blockingIn}`,
+          dialect.busyOverlaps(sql, "a", from, to),
+          ...where
+        ])
+      }`
+    const rooms = occupants.roomIds === undefined ? [] : unique(occupants.roomIds)
+    const branches = [
+      ...(occupants.doctorId === undefined ? [] : [branch(sql`a.doctor_id = ${occupants.doctorId}`)]),
+      ...(occupants.patientId === undefined ? [] : [branch(sql`a.patient_id = ${occupants.patientId}`)]),
+      ...(rooms.length === 0 ? [] : [
+        branch(sql`a.id IN (SELECT r.appointment_id FROM appointment_rooms r
+          WHERE r.clinic_id = ${clinicId} AND r.room_id IN ${sql.in(rooms)} AND r.blocking
+            AND ${dialect.busyOverlaps(sql, "r", from, to)})`)
+      ])
+    ]
+    return branches.length === 0 ? undefined : sql.join(" UNION ", false)(branches)
+  }
 
   /**
    * The blocking appointments the database held against `a`: exactly what its overlap guard
@@ -289,11 +313,8 @@ export const make = ({ dialect, guard, sql }: Context): {
    */
   const conflicting = (a: Appointment) => {
     const { busyEnd, busyStart } = busyRange(a)
-    return orDie(sql`SELECT a.id FROM appointments a
-      WHERE a.clinic_id = ${a.clinicId} AND a.id <> ${a.id} AND a.status IN ${blockingIn}
-        AND ${dialect.busyOverlaps(sql, "a", busyStart, busyEnd)}
-        AND ${sql.or(occupying(a, busyStart, busyEnd))}
-      ORDER BY a.id`).pipe(Effect.map((rows) => rows.map((r) => String(r.id))))
+    const union = occupying(a.clinicId, a, busyStart, busyEnd, sql`a.id`, [sql`a.id <> ${a.id}`])!
+    return orDie(sql`${union} ORDER BY id`).pipe(Effect.map((rows) => rows.map((r) => String(r.id))))
   }
 
   /**
@@ -452,21 +473,17 @@ export const make = ({ dialect, guard, sql }: Context): {
         Effect.flatMap(toRow(clinicId))
       ),
     blocking: (clinicId, occupants, from, to, now, excludeId) => {
-      const whose = occupying(occupants, from, to)
-      if (whose.length === 0 || to <= from) return Effect.succeed([])
-      return orDie(sql`SELECT a.id, a.start_at, a.end_at, a.buffer_before_minutes, a.buffer_after_minutes,
-          (a.status = 'requested' AND a.expires_at IS NOT NULL AND a.expires_at <= ${dialect.instant(now)}) AS hold_ended
-        FROM appointments a
-        WHERE ${
-        sql.and([
-          sql`a.clinic_id = ${clinicId}`,
-          sql`a.status IN ${blockingIn}`,
-          dialect.busyOverlaps(sql, "a", from, to),
-          ...(excludeId === undefined ? [] : [sql`a.id <> ${excludeId}`]),
-          sql.or(whose)
-        ])
-      }
-        ORDER BY a.start_at, a.id`).pipe(Effect.map((rows) =>
+      const union = to <= from ? undefined : occupying(
+        clinicId,
+        occupants,
+        from,
+        to,
+        sql`a.id, a.start_at, a.end_at, a.buffer_before_minutes, a.buffer_after_minutes,
+          (a.status = 'requested' AND a.expires_at IS NOT NULL AND a.expires_at <= ${dialect.instant(now)}) AS hold_ended`,
+        excludeId === undefined ? [] : [sql`a.id <> ${excludeId}`]
+      )
+      if (union === undefined) return Effect.succeed([])
+      return orDie(sql`${union} ORDER BY start_at, id`).pipe(Effect.map((rows) =>
         rows.map((r): Storage.BusyAppointment => ({
           id: r.id as AppointmentId,
           start: ms(r.start_at),
