@@ -207,6 +207,19 @@ export interface Occupants {
   readonly roomIds?: ReadonlyArray<RoomId> | undefined
 }
 
+/**
+ * What a booking decided on from memory rather than from a read, checked by `insertIf` in the
+ * statement that writes it.
+ *
+ * @since 0.1.0 @category models
+ */
+export interface BookingAssumptions {
+  /** The doctor's rules as last read; `None`: the doctor had none stored. */
+  readonly rules: Option.Option<DoctorRules>
+  /** No clinic holiday falls on these clinic-local ISO dates, both included. */
+  readonly noHolidays: readonly [from: string, to: string]
+}
+
 /** @since 0.1.0 @category models */
 export interface AppointmentFilter {
   readonly doctorId?: DoctorId | undefined
@@ -228,6 +241,13 @@ export interface AppointmentRepository {
    * (the conflicting ids may be empty when the database cannot name them in the same transaction).
    */
   readonly insert: (row: AppointmentRow) => Effect.Effect<void, Conflict>
+  /**
+   * Inserts an appointment without rooms only if, when the row is written, what its booking
+   * decided on without reading still holds (`assumptions`, and: the doctor exists and is active,
+   * the patient exists and is not blocked) and nothing is in its way (an overlap or its idempotency
+   * key). `false` when nothing was written, for the caller to take the long way; never a failure.
+   */
+  readonly insertIf: (row: AppointmentRow, assumptions: BookingAssumptions) => Effect.Effect<boolean>
   /** Updates every field (time, status, rooms…); the same overlap guarantee as `insert`. */
   readonly update: (appointment: Appointment) => Effect.Effect<void, Conflict>
   readonly findById: (clinicId: ClinicId, id: AppointmentId) => Effect.Effect<Option.Option<AppointmentRow>>

@@ -12,7 +12,8 @@ import type { ClinicService } from "../CatalogItem.js"
 import type { Clinic } from "../Clinic.js"
 import { Conflict, NotFound } from "../Errors.js"
 import { AppointmentId, type ClinicId, type DoctorId, type PatientId, type RoomId, type ServiceId, type StaffId } from "../Ids.js"
-import type { Storage } from "../Storage.js"
+import type { DoctorRules } from "../Schedule.js"
+import type { BookingAssumptions, Storage } from "../Storage.js"
 import { decode, invalid } from "./validation.js"
 
 const MINUTE = 60_000
@@ -21,9 +22,32 @@ const DAY = 86_400_000
 /** Reasons an override may book through: working-time rules, notice and horizon; never a conflict or the past. */
 const overridable = new Set<Availability.ReasonCode>(["outside_hours", "break", "time_off", "holiday", "notice", "horizon"])
 
+const noRules: DoctorRules = { weekly: [], breaks: [], timeOff: [], overrides: [] }
+
+/** The clinic-local dates whose holidays can matter to times in [from, to). */
+const holidayDates = (zone: string, from: number, to: number): readonly [string, string] => [
+  Availability.zoned.date(zone, from - DAY),
+  Availability.zoned.date(zone, to + DAY)
+]
+
 const fingerprint = (parts: ReadonlyArray<unknown>) => createHash("sha256").update(JSON.stringify(parts)).digest("base64url")
 
+/** How many doctors' rules a process remembers (each a few hundred bytes). */
+const REMEMBERED_RULES = 10_000
+
 export const makeBooking = (storage: Storage) => {
+  /**
+   * Doctors' rules as last read, by clinic and doctor: what a booking may decide on before it reads
+   * anything, because the insert that follows checks them (`insertIf`). Never trusted otherwise.
+   */
+  const knownRules = new Map<string, Option.Option<DoctorRules>>()
+  const remember = (clinicId: ClinicId, doctorId: DoctorId, rules: Option.Option<DoctorRules>) => {
+    const key = `${clinicId}/${doctorId}`
+    knownRules.delete(key)
+    if (knownRules.size >= REMEMBERED_RULES) knownRules.delete(knownRules.keys().next().value!)
+    knownRules.set(key, rules)
+  }
+
   const notFound = (entity: string, id: string) => new NotFound({ entity, id })
   const load = <A>(entity: string, id: string, found: Effect.Effect<Option.Option<A>>) =>
     Effect.flatMap(found, Option.match({ onNone: () => Effect.fail(notFound(entity, id)), onSome: Effect.succeed }))
@@ -66,7 +90,7 @@ export const makeBooking = (storage: Storage) => {
         loadDoctor(clinic.id, doctorId),
         occupants.patientId === undefined ? Effect.succeed(false) : loadPatientBlocked(clinic.id, occupants.patientId),
         storage.schedules.rules(clinic.id, doctorId),
-        storage.schedules.holidays(clinic.id, Availability.zoned.date(zone, from - DAY), Availability.zoned.date(zone, to + DAY)),
+        storage.schedules.holidays(clinic.id, ...holidayDates(zone, from, to)),
         // Wide enough for any buffers (at most 4 hours each side).
         storage.appointments.blocking(
           clinic.id,
@@ -77,9 +101,10 @@ export const makeBooking = (storage: Storage) => {
           excludeId
         )
       ], { concurrency: "unbounded" })
+      remember(clinic.id, doctorId, rules)
       const context: Availability.Context = {
         zone,
-        rules: Option.getOrElse(rules, () => ({ weekly: [], breaks: [], timeOff: [], overrides: [] })),
+        rules: Option.getOrElse(rules, () => noRules),
         holidays: holidays.map((h) => h.date),
         busy: busy.flatMap((a) => (a.holdEnded ? [] : [{ id: a.id, start: a.start, end: a.end, ...busyRange(a) }])),
         now,
@@ -92,9 +117,37 @@ export const makeBooking = (storage: Storage) => {
       return { doctor, prepared: Availability.prepare(context, from, to), holdsEnded: busy.some((a) => a.holdEnded) }
     })
 
-  /** Refuses a time the rule does not admit (an override passes the working-time reasons). */
+  /**
+   * The availability context a booking of `doctorId` assumes before reading anything: the rules
+   * last read, no holiday, no busy time, an active doctor and a patient who is not blocked. `None`
+   * when the rules were never read here. `insertIf` checks every assumption as it writes.
+   */
+  const assumedContext = (clinic: Clinic, doctorId: DoctorId, from: number, to: number, now: number) =>
+    Option.map(Option.fromNullable(knownRules.get(`${clinic.id}/${doctorId}`)), (rules) => {
+      const zone = clinic.timeZone
+      const context: Availability.Context = {
+        zone,
+        rules: Option.getOrElse(rules, () => noRules),
+        holidays: [],
+        busy: [],
+        now,
+        slotMinutes: clinic.settings.slotMinutes,
+        minimumNoticeMinutes: clinic.settings.minimumNoticeMinutes,
+        bookingHorizonDays: clinic.settings.bookingHorizonDays,
+        doctorActive: true,
+        patientBlocked: false
+      }
+      const assumptions: BookingAssumptions = { rules, noHolidays: holidayDates(zone, from, to) }
+      return { prepared: Availability.prepare(context, from, to), assumptions }
+    })
+
+  /** The reasons that keep a time from being booked (an override passes the working-time reasons). */
+  const refusals = (reasons: ReadonlyArray<Availability.Reason>, override: boolean) =>
+    reasons.filter((r) => !(override && overridable.has(r.code)))
+
+  /** Refuses a time the rule does not admit. */
   const admit = (reasons: ReadonlyArray<Availability.Reason>, override: boolean) => {
-    const blocking = reasons.filter((r) => !(override && overridable.has(r.code)))
+    const blocking = refusals(reasons, override)
     if (blocking.length === 0) return Effect.void
     const taken = blocking.flatMap((r) => (r.code === "booked" || r.code === "buffer" ? r.appointmentIds ?? [] : []))
     return Effect.fail(
@@ -122,8 +175,10 @@ export const makeBooking = (storage: Storage) => {
 
   return {
     admit,
+    assumedContext,
     contextFor,
     fingerprint,
+    refusals,
     loadAppointment,
     loadDoctor,
     loadRooms,

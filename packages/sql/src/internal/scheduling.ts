@@ -95,7 +95,17 @@ const toRoom = (r: Row) =>
   }, { disableValidation: true })
 
 const decodeRules = Schema.decodeUnknown(DoctorRules)
-const encodeRules = Schema.encode(DoctorRules)
+const storedRules = new WeakMap<DoctorRules, string>()
+
+/** Rules as `setRules` stores them, once per rules value: what `insertIf` compares the column with. */
+const rulesText = (rules: DoctorRules): string => {
+  let text = storedRules.get(rules)
+  if (text === undefined) {
+    text = JSON.stringify(Schema.encodeSync(DoctorRules)(rules))
+    storedRules.set(rules, text)
+  }
+  return text
+}
 
 /** @internal */
 export const make = ({ dialect, guard, sql }: Context): {
@@ -129,14 +139,11 @@ export const make = ({ dialect, guard, sql }: Context): {
         )
       ),
     setRules: (clinicId, doctorId, rules, at) =>
-      Effect.orDie(encodeRules(rules)).pipe(
-        Effect.flatMap((encoded) =>
-          orDie(sql`INSERT INTO doctor_schedules (clinic_id, doctor_id, rules, updated_at)
-            VALUES (${clinicId}, ${doctorId}, ${JSON.stringify(encoded)}, ${dialect.instant(at)})
-            ON CONFLICT (clinic_id, doctor_id) DO UPDATE SET rules = excluded.rules, updated_at = excluded.updated_at`)
-        ),
-        Effect.asVoid
-      ),
+      Effect.suspend(() =>
+        orDie(sql`INSERT INTO doctor_schedules (clinic_id, doctor_id, rules, updated_at)
+          VALUES (${clinicId}, ${doctorId}, ${rulesText(rules)}, ${dialect.instant(at)})
+          ON CONFLICT (clinic_id, doctor_id) DO UPDATE SET rules = excluded.rules, updated_at = excluded.updated_at`)
+      ).pipe(Effect.asVoid),
     holidays: (clinicId, from, to) =>
       orDie(sql`SELECT date, name FROM clinic_holidays
         WHERE clinic_id = ${clinicId} AND date >= ${from} AND date <= ${to} ORDER BY date`).pipe(
@@ -425,16 +432,23 @@ export const make = ({ dialect, guard, sql }: Context): {
         ))
       }`).pipe(Effect.map((rows) => nonZero(rows[0]!)))
 
+  const appointmentColumns = sql.literal(`clinic_id, id, doctor_id, patient_id, service_id, created_by, start_at, end_at,
+    buffer_before_minutes, buffer_after_minutes, busy_start, busy_end, status, notes, cancel_reason,
+    idempotency_key, request_fingerprint, source, expires_at, version, created_at, updated_at`)
+
+  /** The values of `appointmentColumns` for a new row. */
+  const appointmentValues = (a: Appointment, requestFingerprint: string | null) => {
+    const { busyEnd, busyStart } = busyRange(a)
+    return sql`${a.clinicId}, ${a.id}, ${a.doctorId}, ${a.patientId}, ${a.serviceId}, ${a.createdBy},
+      ${dialect.instant(a.start)}, ${dialect.instant(a.end)}, ${a.bufferBeforeMinutes}, ${a.bufferAfterMinutes},
+      ${dialect.instant(busyStart)}, ${dialect.instant(busyEnd)}, ${a.status}, ${a.notes}, ${a.cancelReason},
+      ${a.idempotencyKey}, ${requestFingerprint}, ${a.source}, ${a.expiresAt === null ? null : dialect.instant(a.expiresAt)},
+      ${a.version}, ${dialect.instant(a.createdAt)}, ${dialect.instant(a.updatedAt)}`
+  }
+
   const appointments: Storage.AppointmentRepository = {
     insert: ({ appointment: a, requestFingerprint }) => {
-      const row = sql`INSERT INTO appointments (clinic_id, id, doctor_id, patient_id, service_id, created_by, start_at, end_at,
-            buffer_before_minutes, buffer_after_minutes, busy_start, busy_end, status, notes, cancel_reason,
-            idempotency_key, request_fingerprint, source, expires_at, version, created_at, updated_at)
-          VALUES (${a.clinicId}, ${a.id}, ${a.doctorId}, ${a.patientId}, ${a.serviceId}, ${a.createdBy},
-            ${dialect.instant(a.start)}, ${dialect.instant(a.end)}, ${a.bufferBeforeMinutes}, ${a.bufferAfterMinutes},
-            ${dialect.instant(busyRange(a).busyStart)}, ${dialect.instant(busyRange(a).busyEnd)}, ${a.status}, ${a.notes}, ${a.cancelReason}, ${a.idempotencyKey}, ${requestFingerprint}, ${a.source},
-            ${a.expiresAt === null ? null : dialect.instant(a.expiresAt)}, ${a.version},
-            ${dialect.instant(a.createdAt)}, ${dialect.instant(a.updatedAt)})`
+      const row = sql`INSERT INTO appointments (${appointmentColumns}) VALUES (${appointmentValues(a, requestFingerprint)})`
       if (a.roomIds.length > 0) return write(a, row, true)
       // Without rooms the row is one statement, atomic by itself: no savepoint, no turn-taking.
       // Postgres resolves a conflict with a concurrent writer itself (speculative insertion waits
@@ -448,6 +462,26 @@ export const make = ({ dialect, guard, sql }: Context): {
         exclusion: () => refused(a)
       }).pipe(
         Effect.flatMap((rows) => (rows.length > 0 ? Effect.void : Effect.flatMap(refused(a), Effect.fail)))
+      )
+    },
+    insertIf: ({ appointment: a, requestFingerprint }, assumptions) => {
+      const [holidaysFrom, holidaysTo] = assumptions.noHolidays
+      const rules = sql`SELECT 1 FROM doctor_schedules WHERE clinic_id = ${a.clinicId} AND doctor_id = ${a.doctorId}`
+      return sql`INSERT INTO appointments (${appointmentColumns}) SELECT ${appointmentValues(a, requestFingerprint)}
+        WHERE EXISTS (SELECT 1 FROM doctors WHERE clinic_id = ${a.clinicId} AND id = ${a.doctorId} AND active = ${dialect.bool(true)})
+          AND EXISTS (SELECT 1 FROM patients WHERE clinic_id = ${a.clinicId} AND id = ${a.patientId} AND blocked = ${dialect.bool(false)})
+          AND ${
+        Option.match(assumptions.rules, {
+          onNone: () => sql`NOT EXISTS (${rules})`,
+          onSome: (stored) => sql`EXISTS (${rules} AND rules = ${rulesText(stored)})`
+        })
+      }
+          AND NOT EXISTS (SELECT 1 FROM clinic_holidays
+            WHERE clinic_id = ${a.clinicId} AND date >= ${holidaysFrom} AND date <= ${holidaysTo})
+        ON CONFLICT DO NOTHING RETURNING id`.pipe(
+        Effect.map((rows) => rows.length > 0),
+        // SQLite's overlap trigger aborts the statement (the transaction stays usable): not written.
+        Effect.catchAll((error) => dialect.classify(error).kind === "exclusion" ? Effect.succeed(false) : Effect.die(error))
       )
     },
     update: (a) =>

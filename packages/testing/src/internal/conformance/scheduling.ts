@@ -84,6 +84,41 @@ export const scheduling = (it: SuiteIt) => {
       expect(explained.reasons.map((r) => r.code)).toEqual(["booked"])
     }))
 
+  it.effect("a booking decided on remembered rules is written only while every fact it assumed holds", () =>
+    Effect.gen(function*() {
+      const { a, at, d1, monday, p1, p2 } = yield* setup("Remembered")
+      const s = yield* Scheduling
+      const raw = yield* RawAccess
+      const book = (patientId: string, day: number, from: string, to: string) =>
+        s.book({ doctorId: d1.id, patientId, start: at(day, from), end: at(day, to) }).pipe(a.asAdmin)
+      // The first booking reads d1's rules; later ones decide on them before reading anything.
+      yield* book(p1.id, 0, "09:00", "09:30")
+      yield* book(p1.id, 0, "09:30", "10:00")
+      // Each fact changes behind this Scheduling's back (another service, another process).
+      yield* Effect.flatMap(Schedules, (x) => x.set({ doctorId: d1.id, rules: { weekly: [{ weekday: 1, start: "09:00", end: "11:00" }] } }))
+        .pipe(a.asAdmin)
+      expect(conflictCodes(yield* Effect.flip(book(p1.id, 0, "11:00", "11:30")))).toEqual(["outside_hours"])
+      yield* book(p1.id, 0, "10:30", "11:00")
+      yield* Effect.flatMap(Schedules, (x) => x.setHoliday({ date: plusDays(monday, 7), name: "Closed" }))
+        .pipe(a.asAdmin)
+      expect(conflictCodes(yield* Effect.flip(book(p1.id, 7, "09:00", "09:30")))).toEqual(["holiday"])
+      const other = crypto.randomUUID()
+      yield* raw.execute(
+        `INSERT INTO appointments (clinic_id, id, doctor_id, patient_id, start_at, end_at, busy_start, busy_end, status, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', ?, ?)`,
+        [a.clinicId, other, d1.id, p2.id, raw.instant(at(14, "09:00")), raw.instant(at(14, "09:30")), raw.instant(at(14, "09:00")),
+          raw.instant(at(14, "09:30")), raw.instant(Date.now()), raw.instant(Date.now())]
+      )
+      expect(yield* Effect.flip(book(p1.id, 14, "09:15", "09:45"))).toMatchObject({ reason: { _tag: "slot_taken", appointmentIds: [other] } })
+      yield* Effect.flatMap(Patients, (x) => x.block({ id: p1.id, reason: "no-shows" })).pipe(a.asAdmin)
+      expect(conflictCodes(yield* Effect.flip(book(p1.id, 14, "10:00", "10:30")))).toEqual(["patient_blocked"])
+      yield* book(p2.id, 14, "10:00", "10:30")
+      yield* Effect.flatMap(Doctors, (x) => x.deactivate(d1.id)).pipe(a.asAdmin)
+      expect(conflictCodes(yield* Effect.flip(book(p2.id, 14, "10:30", "11:00")))).toEqual(["doctor_inactive"])
+      const rows = yield* raw.execute("SELECT count(*) AS n FROM appointments WHERE clinic_id = ?", [a.clinicId])
+      expect(Number(rows[0]!.n)).toBe(5)
+    }))
+
   it.effect("past starts are refused; past appointments can still be completed or marked no-show", () =>
     Effect.gen(function*() {
       const { a, at, d1, p1 } = yield* setup("Past")
