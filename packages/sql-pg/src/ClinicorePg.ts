@@ -115,7 +115,7 @@ const currentTenant = FiberRef.unsafeMake<Option.Option<ClinicId>>(Option.none()
  */
 export const make: Effect.Effect<Storage, never, SqlClient.SqlClient> = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
-  const repositories = yield* Repositories.make(dialect)
+  const repositories = yield* Repositories.make(dialect).pipe(Effect.provideService(SqlClient.SqlClient, Transaction.lean(sql)))
 
   // is_local = true: the setting ends with the transaction (commit or rollback), so a connection
   // returned to the pool carries no tenant. A session-level setting would leak to the next user.

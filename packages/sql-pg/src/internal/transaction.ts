@@ -24,6 +24,40 @@ type Compiled = readonly [sql: string, params: ReadonlyArray<unknown>]
 /** The statements the current top-level transaction sends with its `COMMIT`; `undefined` elsewhere. */
 const commitQueue = FiberRef.unsafeMake<Array<Compiled> | undefined>(undefined)
 
+/** The pg client of the current top-level transaction of `begin`; `undefined` elsewhere. */
+const currentClient = FiberRef.unsafeMake<Pg.PoolClient | undefined>(undefined)
+
+/**
+ * A `SqlClient` whose statements, inside a transaction of `begin`, go straight to that
+ * transaction's pg client: compiled as usual, sent in order with everything else on the
+ * connection, but without the per-statement span, scope and connection lookup of `@effect/sql`
+ * (most of a short statement's cost in Node, measured in docs/benchmarks.md). Elsewhere, and for
+ * `.raw`, `.values`, `.stream`…, statements run as usual.
+ */
+export const lean = (sql: SqlClient.SqlClient): SqlClient.SqlClient =>
+  new Proxy(sql, {
+    apply: (target, self, args: Array<unknown>) => {
+      const made = Reflect.apply(target, self, args) as unknown
+      // Only a template call makes a statement; `sql("name")` makes an identifier.
+      if (!Array.isArray(args[0]) || !("raw" in (args[0] as object))) return made
+      const statement = made as Statement<unknown> & { commit(): Effect.Effect<unknown, SqlError> }
+      const usual = statement.commit.bind(statement)
+      statement.commit = () =>
+        Effect.withFiberRuntime((fiber) => {
+          const client = fiber.getFiberRef(currentClient)
+          if (client === undefined) return usual()
+          const [text, params] = statement.compile()
+          return Effect.async<ReadonlyArray<unknown>, SqlError>((resume) => {
+            client.query(text, params as Array<unknown>, (error: Error | null, result: Pg.QueryResult | Array<Pg.QueryResult>) => {
+              if (error) resume(Effect.fail(failed(error, "Failed to execute statement")))
+              else resume(Effect.succeed(Array.isArray(result) ? result.map((r) => r.rows ?? []) : result.rows ?? []))
+            })
+          })
+        })
+      return statement
+    }
+  })
+
 /**
  * Runs `statement` now, or, directly inside a transaction of `begin`, sends it with the commit.
  * Only statements whose failure is a defect may be deferred: their errors are not the body's.
@@ -62,7 +96,8 @@ export const begin = (sql: SqlClient.SqlClient, clinicId: ClinicId) =>
       const queue: Array<Compiled> = []
       const exit = yield* Effect.exit(restore(self).pipe(
         Effect.provideService(SqlClient.TransactionConnection, [connection, 0]),
-        Effect.locally(commitQueue, queue)
+        Effect.locally(commitQueue, queue),
+        Effect.locally(currentClient, client)
       ))
       if (Exit.isFailure(exit)) {
         yield* Effect.tryPromise({ try: () => client.query("ROLLBACK"), catch: (e) => failed(e, "ROLLBACK failed") }).pipe(Effect.orDie)
