@@ -9,7 +9,8 @@
  * - SQLite: one file, several connections (each a `ClinicoreSqlite.layer`), writes serialised by
  *   BEGIN IMMEDIATE; the raw baseline inserts through the same connections.
  *
- * Each client books its own doctor's consecutive slots, plus a contended phase where every client
+ * Each client books its own doctor's consecutive slots (each path once unmeasured, to warm the JIT,
+ * then once timed), plus a contended phase where every client
  * tries the same doctor's overlapping times; `double_bookings` is counted by SQL afterwards.
  */
 import { randomUUID } from "node:crypto"
@@ -35,7 +36,7 @@ import startPostgres from "../packages/sql-pg/test/globalSetup.js"
 import { freshDatabase } from "../packages/sql-pg/test/utils/freshDatabase.js"
 
 const CLIENTS = 16
-const PER_CLIENT = Number(process.env.BENCH_BOOKINGS_PER_CLIENT ?? 60)
+const PER_CLIENT = Number(process.env.BENCH_BOOKINGS_PER_CLIENT ?? 90)
 const MINUTE = 60_000
 const DAY = 86_400_000
 
@@ -87,30 +88,27 @@ const compare = (
   Effect.gen(function*() {
     const { a, doctors, patients } = yield* setup
     const base = Math.ceil((Date.now() + 2 * DAY) / DAY) * DAY
-    const library = Effect.forEach(
-      doctors.map((doctorId, c) => ({ doctorId, patientId: patients[c]!, c })),
-      ({ c, doctorId, patientId }) =>
+    const clients = doctors.map((doctorId, c) => ({ doctorId, patientId: patients[c]!, c }))
+    // Each phase books PER_CLIENT consecutive half hours per client, on days of its own.
+    const library = (from: number) =>
+      Effect.forEach(clients, ({ c, doctorId, patientId }) =>
         Effect.forEach(Array.from({ length: PER_CLIENT }, (_, i) => i), (i) => {
-          const start = base + i * 30 * MINUTE
+          const start = from + i * 30 * MINUTE
           return bookers[c % bookers.length]!.book({ doctorId, patientId, start, end: start + 30 * MINUTE }).pipe(a.asAdmin)
-        }, { discard: true }),
-      { concurrency: CLIENTS, discard: true }
-    )
-    const libSeconds = yield* seconds(library)
-    // The raw phase writes later days (each phase spans PER_CLIENT half hours), same doctors and patients.
-    const rawBase = base + 3 * DAY
-    const rawPhase = Effect.forEach(
-      doctors.map((doctorId, c) => ({ doctorId, patientId: patients[c]!, c })),
-      ({ doctorId, patientId }) =>
+        }, { discard: true }), { concurrency: CLIENTS, discard: true })
+    const rawPhase = (from: number) =>
+      Effect.forEach(clients, ({ doctorId, patientId }) =>
         Effect.forEach(Array.from({ length: PER_CLIENT }, (_, i) => i), (i) => {
-          const start = rawBase + i * 30 * MINUTE
+          const start = from + i * 30 * MINUTE
           return raw({ clinicId: a.clinicId, doctorId, patientId, start, end: start + 30 * MINUTE })
-        }, { discard: true }),
-      { concurrency: CLIENTS, discard: true }
-    )
-    const rawSeconds = yield* seconds(rawPhase)
+        }, { discard: true }), { concurrency: CLIENTS, discard: true })
+    // Both paths run once unmeasured first, so neither is timed while the JIT is still cold.
+    yield* library(base)
+    yield* rawPhase(base + 2 * DAY)
+    const libSeconds = yield* seconds(library(base + 4 * DAY))
+    const rawSeconds = yield* seconds(rawPhase(base + 6 * DAY))
     // Contended: every client tries overlapping times of doctor 0 (distinct patients).
-    const contendedBase = base + 6 * DAY
+    const contendedBase = base + 8 * DAY
     const contended = Effect.forEach(Array.from({ length: CLIENTS * 8 }, (_, i) => i), (i) => {
       const start = contendedBase + (i % 20) * 10 * MINUTE
       return Effect.either(
