@@ -215,24 +215,34 @@ export const make: Effect.Effect<Scheduling, never, Storage | FieldCrypto> = Eff
     booking.fingerprint([input.doctorId, input.patientId, input.serviceId ?? null, input.start, end, [...input.roomIds].sort(), input.notes ?? null])
 
   const noBuffers = { bufferBeforeMinutes: 0, bufferAfterMinutes: 0 }
+  const buffersOf = (s: ClinicService) => ({ bufferBeforeMinutes: s.bufferBeforeMinutes, bufferAfterMinutes: s.bufferAfterMinutes })
 
   /**
-   * The short way of a plain booking (no service, no rooms): decided on the doctor's remembered
-   * rules with nothing read, and written only if the database finds every assumption still true
-   * and nothing in the way (`insertIf`, in the same statement). `None` whenever anything is not
-   * plainly fine; the long way then reads everything, decides again and names what refused.
+   * The short way of a booking without rooms: decided on the doctor's remembered rules (and the
+   * remembered service) with nothing read, and written only if the database finds every
+   * assumption still true and nothing in the way (`insertIf`, in the same statement). `None`
+   * whenever anything is not plainly fine; the long way then reads everything, decides again and
+   * names what refused.
    */
   const bookFromMemory = (acting: Acting, input: typeof BookInput.Type, source: "staff" | "public", status: "scheduled" | "requested", now: number) =>
     Effect.gen(function*() {
       const { clinic } = acting
-      const end = input.end
-      if (input.serviceId !== undefined || input.roomIds.length > 0 || end === undefined || end <= input.start) return Option.none()
+      if (input.roomIds.length > 0) return Option.none()
+      const service = input.serviceId === undefined ? undefined : booking.rememberedService(clinic.id, input.serviceId)
+      if (service !== undefined) {
+        if (Option.isNone(service)) return Option.none()
+        const s = service.value
+        if (!s.active || s.roomIds.length > 0 || (s.doctorIds.length > 0 && !s.doctorIds.includes(input.doctorId))) return Option.none()
+      }
+      const end = service === undefined ? input.end : input.start + Option.getOrThrow(service).durationMinutes * MINUTE
+      if (end === undefined || end <= input.start || (input.end !== undefined && input.end !== end)) return Option.none()
       if (source === "public" && !Availability.onGrid(clinic.timeZone, clinic.settings.slotMinutes, input.start)) return Option.none()
       const assumed = booking.assumedContext(clinic, input.doctorId, input.start, end, now)
       if (Option.isNone(assumed)) return Option.none()
-      const reasons = Availability.reasons(assumed.value.prepared, { start: input.start, end, ...noBuffers })
+      const buffers = service === undefined ? noBuffers : buffersOf(Option.getOrThrow(service))
+      const reasons = Availability.reasons(assumed.value.prepared, { start: input.start, end, ...buffers })
       if (booking.refusals(reasons, input.override).length > 0) return Option.none()
-      const appointment = newAppointment(acting, input, { end, roomIds: [], now }, noBuffers, source, status)
+      const appointment = newAppointment(acting, input, { end, roomIds: [], now }, buffers, source, status)
       const written = yield* storage.appointments.insertIf({ appointment, requestFingerprint: fingerprintOf(input, end) }, assumed.value.assumptions)
       return written ? Option.some(appointment) : Option.none()
     })
@@ -261,10 +271,7 @@ export const make: Effect.Effect<Scheduling, never, Storage | FieldCrypto> = Eff
         }
       }
       const roomIds = yield* booking.loadRooms(clinic.id, [...Option.match(service, { onNone: () => [], onSome: (s) => s.roomIds }), ...input.roomIds])
-      const buffers = Option.match(service, {
-        onNone: () => noBuffers,
-        onSome: (s) => ({ bufferBeforeMinutes: s.bufferBeforeMinutes, bufferAfterMinutes: s.bufferAfterMinutes })
-      })
+      const buffers = Option.match(service, { onNone: () => noBuffers, onSome: buffersOf })
       // The doctor, the patient, the rules and the busy time, in one round trip.
       const { holdsEnded, prepared } = yield* booking.contextFor(clinic, input.doctorId, { patientId: input.patientId, roomIds }, input.start, end, now)
       const slot = { start: input.start, end, ...buffers }

@@ -244,8 +244,9 @@ export interface AppointmentRepository {
   /**
    * Inserts an appointment without rooms only if, when the row is written, what its booking
    * decided on without reading still holds (`assumptions`, and: the doctor exists and is active,
-   * the patient exists and is not blocked) and nothing is in its way (an overlap or its idempotency
-   * key). `false` when nothing was written, for the caller to take the long way; never a failure.
+   * the patient exists and is not blocked, and a service, if any, is active, has no rooms, performs
+   * the doctor and still gives the appointment its length and buffers) and nothing is in its way
+   * (an overlap or its idempotency key). `false` when nothing was written, for the caller to take the long way; never a failure.
    */
   readonly insertIf: (row: AppointmentRow, assumptions: BookingAssumptions) => Effect.Effect<boolean>
   /** Updates every field (time, status, rooms…); the same overlap guarantee as `insert`. */

@@ -32,21 +32,29 @@ const holidayDates = (zone: string, from: number, to: number): readonly [string,
 
 const fingerprint = (parts: ReadonlyArray<unknown>) => createHash("sha256").update(JSON.stringify(parts)).digest("base64url")
 
-/** How many doctors' rules a process remembers (each a few hundred bytes). */
-const REMEMBERED_RULES = 10_000
+/** How many doctors' rules, and how many services, a process remembers (each a few hundred bytes). */
+const REMEMBERED = 10_000
+
+/** The last `REMEMBERED` values set, by key. */
+const memory = <A>() => {
+  const values = new Map<string, A>()
+  return {
+    get: (key: string) => values.get(key),
+    set: (key: string, value: A) => {
+      values.delete(key)
+      if (values.size >= REMEMBERED) values.delete(values.keys().next().value!)
+      values.set(key, value)
+    }
+  }
+}
 
 export const makeBooking = (storage: Storage) => {
   /**
-   * Doctors' rules as last read, by clinic and doctor: what a booking may decide on before it reads
-   * anything, because the insert that follows checks them (`insertIf`). Never trusted otherwise.
+   * Doctors' rules and services as last read, by clinic: what a booking may decide on before it
+   * reads anything, because the insert that follows checks them (`insertIf`). Never trusted otherwise.
    */
-  const knownRules = new Map<string, Option.Option<DoctorRules>>()
-  const remember = (clinicId: ClinicId, doctorId: DoctorId, rules: Option.Option<DoctorRules>) => {
-    const key = `${clinicId}/${doctorId}`
-    knownRules.delete(key)
-    if (knownRules.size >= REMEMBERED_RULES) knownRules.delete(knownRules.keys().next().value!)
-    knownRules.set(key, rules)
-  }
+  const knownRules = memory<Option.Option<DoctorRules>>()
+  const knownServices = memory<ClinicService>()
 
   const notFound = (entity: string, id: string) => new NotFound({ entity, id })
   const load = <A>(entity: string, id: string, found: Effect.Effect<Option.Option<A>>) =>
@@ -55,7 +63,9 @@ export const makeBooking = (storage: Storage) => {
   const loadDoctor = (clinicId: ClinicId, id: DoctorId) => load("Doctor", id, storage.doctors.findById(clinicId, id))
   const loadPatientBlocked = (clinicId: ClinicId, patientId: PatientId) =>
     Effect.map(load("Patient", patientId, storage.patients.findById(clinicId, patientId)), (p) => p.blocked)
-  const loadService = (clinicId: ClinicId, id: ServiceId) => load("Service", id, storage.catalog.findService(clinicId, id))
+  const loadService = (clinicId: ClinicId, id: ServiceId) =>
+    Effect.tap(load("Service", id, storage.catalog.findService(clinicId, id)), (service) => knownServices.set(`${clinicId}/${id}`, service))
+  const rememberedService = (clinicId: ClinicId, id: ServiceId) => Option.fromNullable(knownServices.get(`${clinicId}/${id}`))
   const loadAppointment = (clinicId: ClinicId, id: string) =>
     Effect.flatMap(decode(Schema.Struct({ id: AppointmentId }), { id }), (valid) =>
       Effect.map(load("Appointment", valid.id, storage.appointments.findById(clinicId, valid.id)), (row) => row.appointment))
@@ -101,7 +111,7 @@ export const makeBooking = (storage: Storage) => {
           excludeId
         )
       ], { concurrency: "unbounded" })
-      remember(clinic.id, doctorId, rules)
+      knownRules.set(`${clinic.id}/${doctorId}`, rules)
       const context: Availability.Context = {
         zone,
         rules: Option.getOrElse(rules, () => noRules),
@@ -183,6 +193,7 @@ export const makeBooking = (storage: Storage) => {
     loadDoctor,
     loadRooms,
     loadService,
+    rememberedService,
     ownerOf,
     timing
   }

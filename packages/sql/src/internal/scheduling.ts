@@ -446,6 +446,15 @@ export const make = ({ dialect, guard, sql }: Context): {
       ${a.version}, ${dialect.instant(a.createdAt)}, ${dialect.instant(a.updatedAt)}`
   }
 
+  /** The service of `a` is active, has no rooms, performs its doctor, and still gives it its length and buffers. */
+  const serviceUnchanged = (a: Appointment, serviceId: ServiceId) =>
+    sql`EXISTS (SELECT 1 FROM services s WHERE s.clinic_id = ${a.clinicId} AND s.id = ${serviceId} AND s.active = ${dialect.bool(true)}
+        AND s.duration_minutes * 60000 = ${a.end - a.start} AND s.buffer_before_minutes = ${a.bufferBeforeMinutes}
+        AND s.buffer_after_minutes = ${a.bufferAfterMinutes})
+      AND NOT EXISTS (SELECT 1 FROM service_rooms WHERE clinic_id = ${a.clinicId} AND service_id = ${serviceId})
+      AND (NOT EXISTS (SELECT 1 FROM service_doctors WHERE clinic_id = ${a.clinicId} AND service_id = ${serviceId})
+        OR EXISTS (SELECT 1 FROM service_doctors WHERE clinic_id = ${a.clinicId} AND service_id = ${serviceId} AND doctor_id = ${a.doctorId}))`
+
   const appointments: Storage.AppointmentRepository = {
     insert: ({ appointment: a, requestFingerprint }) => {
       const row = sql`INSERT INTO appointments (${appointmentColumns}) VALUES (${appointmentValues(a, requestFingerprint)})`
@@ -478,6 +487,7 @@ export const make = ({ dialect, guard, sql }: Context): {
       }
           AND NOT EXISTS (SELECT 1 FROM clinic_holidays
             WHERE clinic_id = ${a.clinicId} AND date >= ${holidaysFrom} AND date <= ${holidaysTo})
+          AND ${a.serviceId === null ? sql`1 = 1` : serviceUnchanged(a, a.serviceId)}
         ON CONFLICT DO NOTHING RETURNING id`.pipe(
         Effect.map((rows) => rows.length > 0),
         // SQLite's overlap trigger aborts the statement (the transaction stays usable): not written.

@@ -119,6 +119,33 @@ export const scheduling = (it: SuiteIt) => {
       expect(Number(rows[0]!.n)).toBe(5)
     }))
 
+  it.effect("a booking with a remembered service is written only while the service still gives it its terms", () =>
+    Effect.gen(function*() {
+      const { a, at, d1, d2, p1, p2 } = yield* setup("RememberedService")
+      const s = yield* Scheduling
+      const catalog = yield* Catalog
+      const minutes = (x: { start: number; end: number }) => (x.end - x.start) / MINUTE
+      const checkup = yield* catalog.createService({ name: "Checkup", durationMinutes: 20, bufferAfterMinutes: 10 }).pipe(a.asAdmin)
+      const book = (doctorId: string, patientId: string, day: number, from: string) =>
+        s.book({ doctorId, patientId, serviceId: checkup.id, start: at(day, from) }).pipe(a.asAdmin)
+      // The first booking reads the service; later ones decide on it before reading anything.
+      yield* book(d1.id, p1.id, 0, "09:00")
+      expect(minutes(yield* book(d1.id, p1.id, 0, "09:30"))).toBe(20)
+      yield* catalog.updateService({ id: checkup.id, durationMinutes: 40, bufferAfterMinutes: 5 }).pipe(a.asAdmin)
+      const longer = yield* book(d1.id, p1.id, 0, "11:00")
+      expect([minutes(longer), longer.bufferAfterMinutes]).toEqual([40, 5])
+      yield* catalog.updateService({ id: checkup.id, doctorIds: [d2.id] }).pipe(a.asAdmin)
+      expect(yield* Effect.flip(book(d1.id, p1.id, 0, "12:00"))).toMatchObject({ _tag: "ValidationError" })
+      const room = yield* catalog.createRoom({ name: "Room 1" }).pipe(a.asAdmin)
+      yield* catalog.updateService({ id: checkup.id, roomIds: [room.id] }).pipe(a.asAdmin)
+      expect((yield* book(d2.id, p2.id, 0, "09:00")).roomIds).toEqual([room.id])
+      yield* catalog.updateService({ id: checkup.id, active: false }).pipe(a.asAdmin)
+      expect(yield* Effect.flip(book(d2.id, p2.id, 0, "11:00"))).toMatchObject({
+        _tag: "Conflict",
+        reason: { _tag: "inactive_reference", field: "serviceId" }
+      })
+    }))
+
   it.effect("past starts are refused; past appointments can still be completed or marked no-show", () =>
     Effect.gen(function*() {
       const { a, at, d1, p1 } = yield* setup("Past")
