@@ -10,6 +10,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Tracer from "effect/Tracer"
 import { inject } from "vitest"
 import { RawAccess } from "@clinicore/testing/RawAccess"
 import * as Audit from "../src/internal/audit.js"
@@ -111,6 +112,39 @@ layer(withFreshDatabase(adminUrl, (db) => makeTestLayer(db)), { timeout: "120 se
           }
           const exit = yield* Effect.exit(Transaction.begin(sql, a.clinicId)(Audit.append(sql)(entry, new Uint8Array(32))))
           expect(Exit.isFailure(exit) && Cause.isDie(exit.cause)).toBe(true)
+        }))
+
+      it.effect("a lean client's statements run on the transaction's connection inside it, and as usual outside", () =>
+        Effect.gen(function*() {
+          const a = yield* Fixtures.clinic("Lean")
+          const sql = Transaction.lean(yield* SqlClient.SqlClient)
+          const seen = yield* Transaction.begin(sql, a.clinicId)(Effect.gen(function*() {
+            yield* sql`INSERT INTO clinic_holidays (clinic_id, date, name) VALUES (${a.clinicId}, '2030-01-01', 'Lean')`
+            // The same transaction (the tenant is set, the row is visible before commit).
+            return yield* sql<{ name: string }>`SELECT name FROM clinic_holidays WHERE clinic_id = ${a.clinicId}`
+          }))
+          expect(seen.map((r) => r.name)).toEqual(["Lean"])
+          // It went straight to the connection: no per-statement span, where the usual client makes one.
+          const spans = (effect: Effect.Effect<unknown, unknown>) =>
+            Tracer.tracerWith((native) => {
+              const names: Array<string> = []
+              const recording = Tracer.make({ span: (name, ...rest) => (names.push(name), native.span(name, ...rest)), context: native.context })
+              return Effect.as(Effect.withTracer(effect, recording), names)
+            })
+          const usual = yield* SqlClient.SqlClient
+          const count = (client: SqlClient.SqlClient) =>
+            spans(Transaction.begin(usual, a.clinicId)(client`SELECT name FROM clinic_holidays WHERE clinic_id = ${a.clinicId}`))
+          expect((yield* count(sql)).filter((n) => n === "sql.execute")).toEqual([])
+          expect((yield* count(usual)).filter((n) => n === "sql.execute")).toEqual(["sql.execute"])
+          // A violation inside is a SqlError carrying the server's error, and rolls everything back.
+          const failed = yield* Effect.flip(Transaction.begin(sql, a.clinicId)(Effect.zipRight(
+            sql`INSERT INTO clinic_holidays (clinic_id, date, name) VALUES (${a.clinicId}, '2030-01-02', 'Kept?')`,
+            sql`INSERT INTO clinic_holidays (clinic_id, date, name) VALUES (${a.clinicId}, '2030-01-01', 'Twice')`
+          )))
+          expect(failed).toMatchObject({ _tag: "SqlError", cause: { code: "23505" } })
+          expect((yield* holidays(a.clinicId)).map((h) => h.name)).toEqual(["Lean"])
+          // Outside a transaction of `begin`: no tenant, so row-level security shows nothing.
+          expect(yield* sql`SELECT name FROM clinic_holidays WHERE clinic_id = ${a.clinicId}`).toEqual([])
         }))
 
       it.effect("a body that fails sends no deferred statement", () =>

@@ -449,7 +449,7 @@ export const make = ({ dialect, guard, sql }: Context): {
   /** The service of `a` is active, has no rooms, performs its doctor, and still gives it its length and buffers. */
   const serviceUnchanged = (a: Appointment, serviceId: ServiceId) =>
     sql`EXISTS (SELECT 1 FROM services s WHERE s.clinic_id = ${a.clinicId} AND s.id = ${serviceId} AND s.active = ${dialect.bool(true)}
-        AND s.duration_minutes * 60000 = ${a.end - a.start} AND s.buffer_before_minutes = ${a.bufferBeforeMinutes}
+        AND s.duration_minutes = ${(a.end - a.start) / 60_000} AND s.buffer_before_minutes = ${a.bufferBeforeMinutes}
         AND s.buffer_after_minutes = ${a.bufferAfterMinutes})
       AND NOT EXISTS (SELECT 1 FROM service_rooms WHERE clinic_id = ${a.clinicId} AND service_id = ${serviceId})
       AND (NOT EXISTS (SELECT 1 FROM service_doctors WHERE clinic_id = ${a.clinicId} AND service_id = ${serviceId})
