@@ -71,18 +71,20 @@ export const makeBook = (storage: Storage, booking: ReturnType<typeof makeBookin
     Effect.gen(function*() {
       const { clinic } = acting
       if (input.roomIds.length > 0) return Option.none()
-      const service = input.serviceId === undefined ? undefined : booking.rememberedService(clinic.id, input.serviceId)
-      if (service !== undefined) {
-        if (Option.isNone(service)) return Option.none()
-        const s = service.value
-        if (!s.active || s.roomIds.length > 0 || (s.doctorIds.length > 0 && !s.doctorIds.includes(input.doctorId))) return Option.none()
+      let service: ClinicService | undefined
+      if (input.serviceId !== undefined) {
+        const remembered = booking.rememberedService(clinic.id, input.serviceId)
+        if (Option.isNone(remembered)) return Option.none()
+        service = remembered.value
+        if (!service.active || service.roomIds.length > 0) return Option.none()
+        if (service.doctorIds.length > 0 && !service.doctorIds.includes(input.doctorId)) return Option.none()
       }
-      const end = service === undefined ? input.end : input.start + Option.getOrThrow(service).durationMinutes * MINUTE
+      const end = service === undefined ? input.end : input.start + service.durationMinutes * MINUTE
       if (end === undefined || end <= input.start || (input.end !== undefined && input.end !== end)) return Option.none()
       if (source === "public" && !Availability.onGrid(clinic.timeZone, clinic.settings.slotMinutes, input.start)) return Option.none()
       const assumed = booking.assumedContext(clinic, input.doctorId, input.start, end, now)
       if (Option.isNone(assumed)) return Option.none()
-      const buffers = service === undefined ? noBuffers : buffersOf(Option.getOrThrow(service))
+      const buffers = service === undefined ? noBuffers : buffersOf(service)
       const reasons = Availability.reasons(assumed.value.prepared, { start: input.start, end, ...buffers })
       if (booking.refusals(reasons, input.override).length > 0) return Option.none()
       const appointment = newAppointment(acting, input, { end, roomIds: [], now }, buffers, source, status)

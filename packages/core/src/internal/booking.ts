@@ -79,6 +79,23 @@ export const makeBooking = (storage: Storage) => {
       return unique
     })
 
+  /** The rule's context: the clinic's zone and settings, and the facts about the doctor's time. */
+  const contextOf = (
+    clinic: Clinic,
+    now: number,
+    facts: Pick<Availability.Context, "holidays" | "busy" | "doctorActive" | "patientBlocked"> & {
+      readonly rules: Option.Option<DoctorRules>
+    }
+  ): Availability.Context => ({
+    ...facts,
+    zone: clinic.timeZone,
+    rules: Option.getOrElse(facts.rules, () => noRules),
+    now,
+    slotMinutes: clinic.settings.slotMinutes,
+    minimumNoticeMinutes: clinic.settings.minimumNoticeMinutes,
+    bookingHorizonDays: clinic.settings.bookingHorizonDays
+  })
+
   /**
    * The availability context of one doctor for times in [from, to): the doctor, the patient's
    * block, the rules, the holidays and the busy time of every occupant, read in one round trip.
@@ -112,18 +129,13 @@ export const makeBooking = (storage: Storage) => {
         )
       ], { concurrency: "unbounded" })
       knownRules.set(`${clinic.id}/${doctorId}`, rules)
-      const context: Availability.Context = {
-        zone,
-        rules: Option.getOrElse(rules, () => noRules),
+      const context = contextOf(clinic, now, {
+        rules,
         holidays: holidays.map((h) => h.date),
         busy: busy.flatMap((a) => (a.holdEnded ? [] : [{ id: a.id, start: a.start, end: a.end, ...busyRange(a) }])),
-        now,
-        slotMinutes: clinic.settings.slotMinutes,
-        minimumNoticeMinutes: clinic.settings.minimumNoticeMinutes,
-        bookingHorizonDays: clinic.settings.bookingHorizonDays,
         doctorActive: doctor.active,
         patientBlocked
-      }
+      })
       return { doctor, prepared: Availability.prepare(context, from, to), holdsEnded: busy.some((a) => a.holdEnded) }
     })
 
@@ -134,20 +146,8 @@ export const makeBooking = (storage: Storage) => {
    */
   const assumedContext = (clinic: Clinic, doctorId: DoctorId, from: number, to: number, now: number) =>
     Option.map(Option.fromNullable(knownRules.get(`${clinic.id}/${doctorId}`)), (rules) => {
-      const zone = clinic.timeZone
-      const context: Availability.Context = {
-        zone,
-        rules: Option.getOrElse(rules, () => noRules),
-        holidays: [],
-        busy: [],
-        now,
-        slotMinutes: clinic.settings.slotMinutes,
-        minimumNoticeMinutes: clinic.settings.minimumNoticeMinutes,
-        bookingHorizonDays: clinic.settings.bookingHorizonDays,
-        doctorActive: true,
-        patientBlocked: false
-      }
-      const assumptions: BookingAssumptions = { rules, noHolidays: holidayDates(zone, from, to) }
+      const context = contextOf(clinic, now, { rules, holidays: [], busy: [], doctorActive: true, patientBlocked: false })
+      const assumptions: BookingAssumptions = { rules, noHolidays: holidayDates(clinic.timeZone, from, to) }
       return { prepared: Availability.prepare(context, from, to), assumptions }
     })
 
