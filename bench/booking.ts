@@ -5,7 +5,9 @@
  *
  * - Postgres: a throwaway cluster (or TEST_DATABASE_URL), 16 concurrent clients on the runtime
  *   role's pool. The raw baseline is the least a correct write does under row-level security:
- *   BEGIN, set the tenant, INSERT, COMMIT.
+ *   BEGIN, set the tenant, INSERT, COMMIT. A second baseline does by hand the work a booking must
+ *   do (principal read, guarded INSERT, chained audit event), so the output also says what the
+ *   library's code costs and what the guarantees cost on their own (docs/benchmarks.md).
  * - SQLite: one file, several connections (each a `ClinicoreSqlite.layer`), writes serialised by
  *   BEGIN IMMEDIATE; the raw baseline inserts through the same connections.
  *
@@ -13,7 +15,7 @@
  * then once timed), plus a contended phase where every client
  * tries the same doctor's overlapping times; `double_bookings` is counted by SQL afterwards.
  */
-import { randomUUID } from "node:crypto"
+import { randomBytes, randomUUID } from "node:crypto"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -76,39 +78,46 @@ const doubleBookings = (clinicId: string) =>
 const seconds = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.map(Effect.timed(effect), ([d]) => Duration.toMillis(d) / 1000)
 
+type Row = { readonly clinicId: string; readonly staffId: string; readonly doctorId: string; readonly patientId: string; readonly start: number; readonly end: number }
+
+/** A way of writing one booking without the library, timed against it. */
+interface Baseline {
+  readonly name: string
+  readonly book: (row: Row) => Effect.Effect<unknown, unknown>
+}
+
 /**
- * Runs the library phase and the raw phase for one adapter. `bookers` are the Scheduling services
- * to spread clients over (one per connection on SQLite); `raw` inserts one guarded row.
+ * Runs the library phase and each baseline's phase for one adapter. `bookers` are the Scheduling
+ * services to spread clients over (one per connection on SQLite). `raw` inserts one row guarded
+ * by the constraint alone; `byHand`, if given, does by hand what a booking must do (DESIGN §5, §7,
+ * §10): read the principal, insert guarded by the facts the rule needs, append a chained audit event.
  */
 const compare = (
   adapter: string,
   bookers: ReadonlyArray<SchedulingModule.Scheduling>,
-  raw: (row: { clinicId: string; doctorId: string; patientId: string; start: number; end: number }) => Effect.Effect<unknown, unknown>
+  raw: Baseline,
+  byHand?: Baseline
 ) =>
   Effect.gen(function*() {
     const { a, doctors, patients } = yield* setup
     const base = Math.ceil((Date.now() + 2 * DAY) / DAY) * DAY
     const clients = doctors.map((doctorId, c) => ({ doctorId, patientId: patients[c]!, c }))
     // Each phase books PER_CLIENT consecutive half hours per client, on days of its own.
-    const library = (from: number) =>
+    const phase = (from: number, book: (row: Row, c: number) => Effect.Effect<unknown, unknown>) =>
       Effect.forEach(clients, ({ c, doctorId, patientId }) =>
         Effect.forEach(Array.from({ length: PER_CLIENT }, (_, i) => i), (i) => {
           const start = from + i * 30 * MINUTE
-          return bookers[c % bookers.length]!.book({ doctorId, patientId, start, end: start + 30 * MINUTE }).pipe(a.asAdmin)
+          return book({ clinicId: a.clinicId, staffId: a.admin.id, doctorId, patientId, start, end: start + 30 * MINUTE }, c)
         }, { discard: true }), { concurrency: CLIENTS, discard: true })
-    const rawPhase = (from: number) =>
-      Effect.forEach(clients, ({ doctorId, patientId }) =>
-        Effect.forEach(Array.from({ length: PER_CLIENT }, (_, i) => i), (i) => {
-          const start = from + i * 30 * MINUTE
-          return raw({ clinicId: a.clinicId, doctorId, patientId, start, end: start + 30 * MINUTE })
-        }, { discard: true }), { concurrency: CLIENTS, discard: true })
-    // Both paths run once unmeasured first, so neither is timed while the JIT is still cold.
-    yield* library(base)
-    yield* rawPhase(base + 2 * DAY)
-    const libSeconds = yield* seconds(library(base + 4 * DAY))
-    const rawSeconds = yield* seconds(rawPhase(base + 6 * DAY))
+    const library = (row: Row, c: number) =>
+      bookers[c % bookers.length]!.book({ doctorId: row.doctorId, patientId: row.patientId, start: row.start, end: row.end }).pipe(a.asAdmin)
+    const paths = [library, raw.book, ...(byHand === undefined ? [] : [byHand.book])]
+    // Every path runs once unmeasured first, so none is timed while the JIT is still cold.
+    yield* Effect.forEach(paths, (book, p) => phase(base + 2 * p * DAY, book), { discard: true })
+    const rates = yield* Effect.forEach(paths, (book, p) =>
+      Effect.map(seconds(phase(base + 2 * (paths.length + p) * DAY, book)), (s) => (CLIENTS * PER_CLIENT) / s))
     // Contended: every client tries overlapping times of doctor 0 (distinct patients).
-    const contendedBase = base + 8 * DAY
+    const contendedBase = base + 4 * paths.length * DAY
     const contended = Effect.forEach(Array.from({ length: CLIENTS * 8 }, (_, i) => i), (i) => {
       const start = contendedBase + (i % 20) * 10 * MINUTE
       return Effect.either(
@@ -118,23 +127,78 @@ const compare = (
     }, { concurrency: CLIENTS })
     const attempts = yield* contended
     const doubles = yield* doubleBookings(a.clinicId)
-    const total = CLIENTS * PER_CLIENT
-    const libRate = total / libSeconds
-    const rawRate = total / rawSeconds
-    line({
-      name: `${adapter}: book, ${CLIENTS} clients`,
-      value: Math.round(libRate),
-      unit: "bookings/s",
-      baseline: Math.round(rawRate),
-      baseline_name: "raw guarded INSERT, same run",
-      ratio: Number((libRate / rawRate).toFixed(3)),
-      double_bookings: doubles,
-      contended_succeeded: attempts.filter((r) => r._tag === "Right").length,
-      contended_attempts: attempts.length
-    })
+    const [libRate, rawRate, byHandRate] = rates as [number, number, number | undefined]
+    const versus = (name: string, value: number, baseline: number, baselineName: string) =>
+      line({
+        name,
+        value: Math.round(value),
+        unit: "bookings/s",
+        baseline: Math.round(baseline),
+        baseline_name: baselineName,
+        ratio: Number((value / baseline).toFixed(3)),
+        double_bookings: doubles,
+        contended_succeeded: attempts.filter((r) => r._tag === "Right").length,
+        contended_attempts: attempts.length
+      })
+    versus(`${adapter}: book, ${CLIENTS} clients`, libRate, rawRate, raw.name)
+    if (byHand !== undefined && byHandRate !== undefined) {
+      versus(`${adapter}: book vs the same work by hand, ${CLIENTS} clients`, libRate, byHandRate, byHand.name)
+      versus(`${adapter}: the same work by hand vs raw insert, ${CLIENTS} clients`, byHandRate, rawRate, raw.name)
+    }
   })
 
 const services = Clinicore.layer.pipe(Layer.provideMerge(Fixtures.fieldCryptoLayer))
+
+/** HMAC-SHA-256 pads of a throwaway chain key, for the by-hand audit event (RFC 2104, as the adapter signs). */
+const [innerPad, outerPad] = (() => {
+  const key = Buffer.concat([randomBytes(32), Buffer.alloc(32)])
+  return [Buffer.from(key.map((b) => b ^ 0x36)), Buffer.from(key.map((b) => b ^ 0x5c))]
+})()
+
+/**
+ * A booking written by hand as a careful developer would on Postgres, with the library's guarantees
+ * and none of its code: the principal and its permission read and checked, then one statement that
+ * inserts only if the doctor is active, the patient not blocked and the day no holiday (the
+ * exclusion constraint refusing overlaps), locks the clinic's audit head, and appends the event
+ * signed after it. Fails when the principal may not book or nothing was written.
+ */
+const byHand = (sql: SqlClient.SqlClient, r: Row) =>
+  Effect.gen(function*() {
+    const [p] = yield* sql<{ active: boolean; role: string | null; status: string | null; granted: boolean | null }>`
+      SELECT c.active, s.role, s.status, rp.granted FROM clinics c
+        LEFT JOIN staff s ON s.clinic_id = c.id AND s.id = ${r.staffId}
+        LEFT JOIN role_permissions rp ON rp.clinic_id = c.id AND rp.role = s.role AND rp.permission_key = 'appointments.create'
+      WHERE c.id = ${r.clinicId}`
+    if (p === undefined || !p.active || p.status !== "active" || (p.role !== "admin" && p.granted !== true)) {
+      return yield* Effect.fail("not allowed")
+    }
+    const id = randomUUID()
+    const at = new Date()
+    const body = JSON.stringify([r.clinicId, at.getTime(), "user", r.staffId, p.role, "Scheduling.book", "appointments.create", "Appointment", id, "ok", null])
+    const written = yield* sql`WITH ins AS (
+        INSERT INTO appointments (clinic_id, id, doctor_id, patient_id, created_by, start_at, end_at, busy_start, busy_end, status, created_at, updated_at)
+        SELECT ${r.clinicId}, ${id}, ${r.doctorId}, ${r.patientId}, ${r.staffId}, ${new Date(r.start)}, ${new Date(r.end)},
+          ${new Date(r.start)}, ${new Date(r.end)}, 'scheduled', ${at}, ${at}
+        WHERE EXISTS (SELECT 1 FROM doctors WHERE clinic_id = ${r.clinicId} AND id = ${r.doctorId} AND active)
+          AND EXISTS (SELECT 1 FROM patients WHERE clinic_id = ${r.clinicId} AND id = ${r.patientId} AND NOT blocked)
+          AND NOT EXISTS (SELECT 1 FROM clinic_holidays WHERE clinic_id = ${r.clinicId} AND date = ${new Date(r.start).toISOString().slice(0, 10)})
+        ON CONFLICT DO NOTHING RETURNING id
+      ), head AS (
+        SELECT seq, hash FROM audit_heads WHERE clinic_id = ${r.clinicId} AND EXISTS (SELECT 1 FROM ins) FOR UPDATE
+      ), next AS (
+        SELECT seq + 1 AS seq, hash AS prev_hash, rtrim(translate(encode(sha256(${outerPad}::bytea || sha256(${innerPad}::bytea
+          || convert_to(hash || E'\\n' || (seq + 1)::text || E'\\n' || ${body}::text, 'UTF8'))), 'base64'), '+/', '-_'), '=') AS hash
+        FROM head
+      ), moved AS (
+        UPDATE audit_heads h SET seq = next.seq, hash = next.hash FROM next WHERE h.clinic_id = ${r.clinicId}
+      )
+      INSERT INTO audit_events (clinic_id, seq, at, actor_type, actor_id, role, action, permission_key, entity_type, entity_id,
+        outcome, reason, prev_hash, hash)
+      SELECT ${r.clinicId}, next.seq, ${at}, 'user', ${r.staffId}, ${p.role}, 'Scheduling.book', 'appointments.create', 'Appointment',
+        ${id}, 'ok', null, next.prev_hash, next.hash
+      FROM next RETURNING seq`
+    if (written.length === 0) return yield* Effect.fail("not written")
+  })
 
 const postgres = Effect.gen(function*() {
   let adminUrl = process.env.TEST_DATABASE_URL ?? ""
@@ -144,13 +208,20 @@ const postgres = Effect.gen(function*() {
   yield* Effect.gen(function*() {
     const booker = yield* Scheduling
     const sql = yield* SqlClient.SqlClient
-    yield* compare("postgres", [booker], (r) =>
-      sql.withTransaction(Effect.zipRight(
-        sql`SELECT set_config('clinicore.clinic_id', ${r.clinicId}, true)`,
-        sql`INSERT INTO appointments (clinic_id, id, doctor_id, patient_id, start_at, end_at, busy_start, busy_end, status, created_at, updated_at)
+    const tenant = (r: Row) => sql`SELECT set_config('clinicore.clinic_id', ${r.clinicId}, true)`
+    yield* compare("postgres", [booker], {
+      name: "raw guarded INSERT, same run",
+      book: (r) =>
+        sql.withTransaction(Effect.zipRight(
+          tenant(r),
+          sql`INSERT INTO appointments (clinic_id, id, doctor_id, patient_id, start_at, end_at, busy_start, busy_end, status, created_at, updated_at)
             VALUES (${r.clinicId}, ${randomUUID()}, ${r.doctorId}, ${r.patientId}, ${new Date(r.start)}, ${new Date(r.end)},
               ${new Date(r.start)}, ${new Date(r.end)}, 'scheduled', now(), now())`
-      )))
+        ))
+    }, {
+      name: "by hand: principal read, then guarded INSERT and chained audit event in one statement, same run",
+      book: (r) => sql.withTransaction(Effect.gen(function*() { yield* tenant(r); yield* byHand(sql, r) }))
+    })
   }).pipe(Effect.provide(services.pipe(Layer.provideMerge(storage))))
   yield* Effect.promise(() => db.drop())
   yield* Effect.promise(() => stop())
@@ -168,11 +239,14 @@ const sqlite = Effect.gen(function*() {
     )
     const booker = yield* Scheduling
     const sql = yield* SqlClient.SqlClient
-    yield* compare("sqlite", [booker, ...others], (r) =>
-      sql.withTransaction(
-        sql`INSERT INTO appointments (clinic_id, id, doctor_id, patient_id, start_at, end_at, busy_start, busy_end, status, created_at, updated_at)
+    yield* compare("sqlite", [booker, ...others], {
+      name: "raw guarded INSERT, same run",
+      book: (r) =>
+        sql.withTransaction(
+          sql`INSERT INTO appointments (clinic_id, id, doctor_id, patient_id, start_at, end_at, busy_start, busy_end, status, created_at, updated_at)
             VALUES (${r.clinicId}, ${randomUUID()}, ${r.doctorId}, ${r.patientId}, ${r.start}, ${r.end}, ${r.start}, ${r.end}, 'scheduled', ${Date.now()}, ${Date.now()})`
-      ))
+        )
+    })
   }).pipe(Effect.scoped, Effect.provide(first))
 })
 
