@@ -114,8 +114,11 @@ const compare = (
     const paths = [library, raw.book, ...(byHand === undefined ? [] : [byHand.book])]
     // Every path runs once unmeasured first, so none is timed while the JIT is still cold.
     yield* Effect.forEach(paths, (book, p) => phase(base + 2 * p * DAY, book), { discard: true })
-    const rates = yield* Effect.forEach(paths, (book, p) =>
-      Effect.map(seconds(phase(base + 2 * (paths.length + p) * DAY, book)), (s) => (CLIENTS * PER_CLIENT) / s))
+    const rate = (p: number) =>
+      Effect.map(seconds(phase(base + 2 * (paths.length + p) * DAY, paths[p]!)), (s) => (CLIENTS * PER_CLIENT) / s)
+    const libRate = yield* rate(0)
+    const rawRate = yield* rate(1)
+    const byHandRate = byHand === undefined ? undefined : yield* rate(2)
     // Contended: every client tries overlapping times of doctor 0 (distinct patients).
     const contendedBase = base + 4 * paths.length * DAY
     const contended = Effect.forEach(Array.from({ length: CLIENTS * 8 }, (_, i) => i), (i) => {
@@ -127,7 +130,6 @@ const compare = (
     }, { concurrency: CLIENTS })
     const attempts = yield* contended
     const doubles = yield* doubleBookings(a.clinicId)
-    const [libRate, rawRate, byHandRate] = rates as [number, number, number | undefined]
     const versus = (name: string, value: number, baseline: number, baselineName: string) =>
       line({
         name,
