@@ -43,12 +43,17 @@ const makeContext = (days: number, appointments: number, seed: number): { contex
     rules,
     holidays: [],
     busy,
+    patientBusy: [],
+    roomBusy: [],
     now: from - DAY,
     slotMinutes: 15,
     minimumNoticeMinutes: 60,
     bookingHorizonDays: 730,
     doctorActive: true,
-    patientBlocked: false
+    patientBlocked: false,
+    serviceActive: true,
+    performed: true,
+    roomsActive: true
   }
   return { context, from, to }
 }
@@ -66,7 +71,7 @@ const naive = (doctors: ReadonlyArray<{ context: Context; from: number; to: numb
     const p = prepare({ ...d.context, busy: [] }, d.from, d.to)
     for (let t = d.from; t < d.to; t += 15 * MINUTE) {
       const slot = { start: t, end: t + service.durationMinutes * MINUTE, ...service }
-      if (reasons(p, slot, false).length > 0) continue
+      if (reasons(p, slot).length > 0) continue
       const bs = t - 5 * MINUTE
       const be = slot.end + 5 * MINUTE
       if (d.context.busy.every((b) => b.busyEnd <= bs || b.busyStart >= be)) n++

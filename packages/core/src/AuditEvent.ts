@@ -80,12 +80,29 @@ export const chainBody = (e: AuditEntry): string =>
 
 /**
  * The bytes (UTF-8) the HMAC covers: the previous hash, the sequence number and the body, one per
- * line. Storage adapters that number and link events inside the database (Postgres) build the very
- * same string there.
+ * line.
  *
  * @since 0.1.0 @category chain
  */
 export const chainMessage = (prevHash: string, seq: number, body: string): string => `${prevHash}\n${seq}\n${body}`
+
+/**
+ * The event that follows `head` in its clinic's chain: numbered after it, linked to its hash and
+ * signed with `mac` (the clinic's keyed HMAC). The one implementation of the chain: appending
+ * builds each event with it and verifying rebuilds each with it.
+ *
+ * @since 0.1.0 @category chain
+ */
+export const link = (
+  entry: AuditEntry,
+  head: { readonly seq: number; readonly hash: string },
+  mac: (data: string) => string
+): AuditEvent => {
+  const seq = head.seq + 1
+  return new AuditEvent({ ...entry, seq, prevHash: head.hash, hash: mac(chainMessage(head.hash, seq, chainBody(entry))) }, {
+    disableValidation: true
+  })
+}
 
 /**
  * The first broken link of a chain, if any.
@@ -113,7 +130,7 @@ export const verifyChain = (
     const e = events[i]!
     if (e.seq !== i + 1) return { seq: i + 1, problem: "gap" }
     if (e.prevHash !== prev) return { seq: e.seq, problem: "broken_link" }
-    if (mac(chainMessage(e.prevHash, e.seq, chainBody(e))) !== e.hash) return { seq: e.seq, problem: "hash_mismatch" }
+    if (link(e, { seq: i, hash: prev }, mac).hash !== e.hash) return { seq: e.seq, problem: "hash_mismatch" }
     prev = e.hash
   }
   if (head.seq !== events.length || head.hash !== prev) return { seq: events.length + 1, problem: "head_mismatch" }

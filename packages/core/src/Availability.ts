@@ -26,11 +26,36 @@ export type ReasonCode =
   | "past"
   | "patient_blocked"
   | "doctor_inactive"
+  | "service_inactive"
+  | "room_inactive"
+  | "not_performed"
+  | "off_grid"
+  | "room_booked"
+  | "patient_booked"
+
+/**
+ * The reasons an `appointments.override` books through: the working-time rules, the grid, notice
+ * and horizon. Never a conflict, the past, or an inactive or blocked party.
+ *
+ * @since 0.1.0 @category models
+ */
+export const overridable: ReadonlySet<ReasonCode> = new Set<ReasonCode>([
+  "outside_hours",
+  "break",
+  "time_off",
+  "holiday",
+  "notice",
+  "horizon",
+  "off_grid"
+])
+
+/** Reasons that name the appointments in the way. @since 0.1.0 @category models */
+export const conflictCodes: ReadonlySet<ReasonCode> = new Set<ReasonCode>(["booked", "buffer", "room_booked", "patient_booked"])
 
 /** @since 0.1.0 @category models */
 export interface Reason {
   readonly code: ReasonCode
-  /** The conflicting appointments, for `booked` and `buffer`. */
+  /** The conflicting appointments, for `booked`, `buffer`, `room_booked` and `patient_booked`. */
   readonly appointmentIds?: ReadonlyArray<string>
 }
 
@@ -51,13 +76,25 @@ export interface Context {
   readonly rules: DoctorRules
   /** Clinic holidays, ISO dates. */
   readonly holidays: ReadonlyArray<string>
+  /** The doctor's other blocking appointments. */
   readonly busy: ReadonlyArray<Busy>
+  /** The patient's other blocking appointments (with any doctor). */
+  readonly patientBusy: ReadonlyArray<Busy>
+  /** Other blocking appointments in any of the rooms the appointment needs. */
+  readonly roomBusy: ReadonlyArray<Busy>
   readonly now: number
   readonly slotMinutes: number
   readonly minimumNoticeMinutes: number
   readonly bookingHorizonDays: number
+  /** The doctor is active and so is the staff account it links to, if any. */
   readonly doctorActive: boolean
   readonly patientBlocked: boolean
+  /** The service is active (true without a service). */
+  readonly serviceActive: boolean
+  /** The doctor performs the service (true without a service, or when every doctor does). */
+  readonly performed: boolean
+  /** Every room the appointment needs is active. */
+  readonly roomsActive: boolean
 }
 
 /** An appointment's time and buffers. @since 0.1.0 @category models */
@@ -80,6 +117,7 @@ export interface Prepared {
   readonly holidays: ReadonlyArray<Interval>
   readonly timeOff: ReadonlyArray<Interval>
   readonly breaks: ReadonlyArray<Interval>
+  /** Every busy interval (doctor, patient, rooms), merged: all listing needs. */
   readonly busy: ReadonlyArray<Interval>
 }
 
@@ -131,7 +169,7 @@ export const prepare = (context: Context, from: number, to: number): Prepared =>
     holidays: normalize(holidays),
     timeOff: normalize(timeOff),
     breaks: normalize(breaks),
-    busy: normalize(context.busy.map((b) => [b.busyStart, b.busyEnd] as const))
+    busy: normalize([...context.busy, ...context.patientBusy, ...context.roomBusy].map((b) => [b.busyStart, b.busyEnd] as const))
   }
   return {
     context,
@@ -143,20 +181,33 @@ export const prepare = (context: Context, from: number, to: number): Prepared =>
 }
 
 /**
- * Every reason `slot` is not bookable; empty when it is. The one rule behind both booking and
- * listing. `withIds` collects the conflicting appointment ids (listing skips that work).
+ * Every reason `slot` is not bookable; empty when it is. The one rule behind booking, `explain`
+ * and listing.
  *
  * @since 0.1.0 @category availability
  */
-export const reasons = (p: Prepared, slot: Slot, withIds = true): Array<Reason> => {
+export const reasons = (p: Prepared, slot: Slot): Array<Reason> => check(p, slot, true, false)
+
+const overlapping = (busy: ReadonlyArray<Busy>, from: number, to: number) =>
+  busy.flatMap((b) => (b.busyStart < to && from < b.busyEnd ? [b.id] : []))
+
+/**
+ * `reasons`, for listing too: `withIds` collects the conflicting appointment ids, and `onGridKnown`
+ * skips the grid check for starts the caller took from the grid (listing skips that work).
+ */
+const check = (p: Prepared, slot: Slot, withIds: boolean, onGridKnown: boolean): Array<Reason> => {
   const c = p.context
   const { end, start } = slot
   const out: Array<Reason> = []
   if (!c.doctorActive) out.push({ code: "doctor_inactive" })
   if (c.patientBlocked) out.push({ code: "patient_blocked" })
+  if (!c.serviceActive) out.push({ code: "service_inactive" })
+  if (!c.performed) out.push({ code: "not_performed" })
+  if (!c.roomsActive) out.push({ code: "room_inactive" })
   if (start < c.now) out.push({ code: "past" })
   else if (start < c.now + c.minimumNoticeMinutes * MINUTE) out.push({ code: "notice" })
   if (start >= c.now + c.bookingHorizonDays * DAY) out.push({ code: "horizon" })
+  if (!onGridKnown && !onGrid(c.zone, c.slotMinutes, start)) out.push({ code: "off_grid" })
   if (!covers(p.working, start, end)) {
     const before = out.length
     if (overlapsAny(p.holidays, start, end)) out.push({ code: "holiday" })
@@ -175,8 +226,12 @@ export const reasons = (p: Prepared, slot: Slot, withIds = true): Array<Reason> 
         if (b.start < end && start < b.end) booked.push(b.id)
         else if (b.busyStart < busyEnd && busyStart < b.busyEnd) buffer.push(b.id)
       }
+      const patient = overlapping(c.patientBusy, busyStart, busyEnd)
+      const room = overlapping(c.roomBusy, busyStart, busyEnd)
       if (booked.length > 0) out.push({ code: "booked", appointmentIds: booked })
       if (buffer.length > 0) out.push({ code: "buffer", appointmentIds: buffer })
+      if (room.length > 0) out.push({ code: "room_booked", appointmentIds: [...new Set(room)] })
+      if (patient.length > 0) out.push({ code: "patient_booked", appointmentIds: patient })
     }
   }
   return out
@@ -194,6 +249,9 @@ export const slots = (
   service: { readonly durationMinutes: number; readonly bufferBeforeMinutes: number; readonly bufferAfterMinutes: number }
 ): Array<{ readonly start: number; readonly end: number }> => {
   const { zone } = p.context
+  const c = p.context
+  // Nothing on the grid can book: no need to walk it.
+  if (!c.doctorActive || c.patientBlocked || !c.serviceActive || !c.performed || !c.roomsActive) return []
   const grid = p.context.slotMinutes * MINUTE
   const duration = service.durationMinutes * MINUTE
   const out: Array<{ start: number; end: number }> = []
@@ -213,7 +271,7 @@ export const slots = (
         }
       }
       const slot = { start: s, end: s + duration, bufferBeforeMinutes: service.bufferBeforeMinutes, bufferAfterMinutes: service.bufferAfterMinutes }
-      if (reasons(p, slot, false).length === 0) out.push({ start: slot.start, end: slot.end })
+      if (check(p, slot, false, true).length === 0) out.push({ start: slot.start, end: slot.end })
       s += grid
     }
   }

@@ -59,7 +59,7 @@ export const make: Effect.Effect<Catalog, never, Storage | FieldCrypto> = Effect
         Effect.gen(function*() {
           const valid = yield* decode(CreateService, input)
           yield* checkReferences(clinic.id, valid.doctorIds, valid.roomIds)
-          const service = new ClinicService({ ...valid, id: ServiceId.make(randomUUID()), clinicId: clinic.id, active: true })
+          const service = new ClinicService({ ...valid, id: ServiceId.make(randomUUID()), clinicId: clinic.id, active: true, version: 1 })
           yield* storage.catalog.insertService(service)
           return service
         })),
@@ -77,7 +77,8 @@ export const make: Effect.Effect<Catalog, never, Storage | FieldCrypto> = Effect
             priceMinor: valid.priceMinor ?? current.priceMinor,
             doctorIds: valid.doctorIds ?? current.doctorIds,
             roomIds: valid.roomIds ?? current.roomIds,
-            active: valid.active ?? current.active
+            active: valid.active ?? current.active,
+            version: current.version + 1
           })
           yield* checkReferences(clinic.id, updated.doctorIds, updated.roomIds)
           yield* storage.catalog.updateService(updated)
@@ -89,7 +90,7 @@ export const make: Effect.Effect<Catalog, never, Storage | FieldCrypto> = Effect
       clinicOperation(deps, "Catalog.createRoom", ({ clinic }) =>
         Effect.gen(function*() {
           const valid = yield* decode(CreateRoom, input)
-          const room = new Room({ ...valid, id: RoomId.make(randomUUID()), clinicId: clinic.id, active: true })
+          const room = new Room({ ...valid, id: RoomId.make(randomUUID()), clinicId: clinic.id, active: true, version: 1 })
           yield* storage.catalog.insertRoom(room)
           return room
         })),
@@ -99,7 +100,12 @@ export const make: Effect.Effect<Catalog, never, Storage | FieldCrypto> = Effect
           const valid = yield* decode(UpdateRoom, input)
           const [current] = yield* storage.catalog.findRooms(clinic.id, [valid.id])
           if (current === undefined) return yield* new NotFound({ entity: "Room", id: valid.id })
-          const updated = new Room({ ...current, name: valid.name ?? current.name, active: valid.active ?? current.active })
+          const updated = new Room({
+            ...current,
+            name: valid.name ?? current.name,
+            active: valid.active ?? current.active,
+            version: current.version + 1
+          })
           yield* storage.catalog.updateRoom(updated)
           return updated
         })),

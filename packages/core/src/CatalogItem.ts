@@ -25,7 +25,9 @@ export class ClinicService extends Schema.Class<ClinicService>("@clinicore/core/
   /** Doctors who perform it; empty means every doctor. */
   doctorIds: Schema.Array(DoctorId),
   /** Rooms or equipment every appointment of this service occupies. */
-  roomIds: Schema.Array(RoomId)
+  roomIds: Schema.Array(RoomId),
+  /** Moves on with every change; a booking is written only if it has not moved since it was read. */
+  version: Schema.Int
 }) {}
 
 /** @since 0.1.0 @category inputs */
@@ -67,7 +69,9 @@ export class Room extends Schema.Class<Room>("@clinicore/core/Room")({
   clinicId: ClinicId,
   name: Name,
   kind: RoomKind,
-  active: Schema.Boolean
+  active: Schema.Boolean,
+  /** Moves on with every change; a booking is written only if it has not moved since it was read. */
+  version: Schema.Int
 }) {}
 
 /** @since 0.1.0 @category inputs */

@@ -21,7 +21,9 @@ export class Doctor extends Schema.Class<Doctor>("@clinicore/core/Doctor")({
   specialty: Specialty,
   staffId: Schema.OptionFromNullOr(StaffId),
   active: Schema.Boolean,
-  createdAt: Schema.Number
+  createdAt: Schema.Number,
+  /** Moves on with every change; a booking is written only if it has not moved since it was read. */
+  version: Schema.Int
 }) {}
 
 /** @since 0.1.0 @category inputs */

@@ -74,7 +74,8 @@ export const make: Effect.Effect<Doctors, never, Storage | FieldCrypto> = Effect
             specialty: valid.specialty,
             staffId: Option.fromNullable(valid.staffId),
             active: true,
-            createdAt: yield* Clock.currentTimeMillis
+            createdAt: yield* Clock.currentTimeMillis,
+            version: 1
           })
           yield* storage.doctors.insert(doctor)
           return doctor
@@ -93,7 +94,8 @@ export const make: Effect.Effect<Doctors, never, Storage | FieldCrypto> = Effect
             ...doctor,
             name: valid.name ?? doctor.name,
             specialty: valid.specialty ?? doctor.specialty,
-            staffId: valid.staffId === undefined ? doctor.staffId : Option.fromNullable(valid.staffId)
+            staffId: valid.staffId === undefined ? doctor.staffId : Option.fromNullable(valid.staffId),
+            version: doctor.version + 1
           })
           yield* storage.doctors.update(updated)
           return updated
@@ -102,7 +104,7 @@ export const make: Effect.Effect<Doctors, never, Storage | FieldCrypto> = Effect
       clinicOperation(deps, "Doctors.deactivate", ({ clinic }) =>
         Effect.gen(function*() {
           const doctor = yield* load(clinic.id, id)
-          const updated = new Doctor({ ...doctor, active: false })
+          const updated = new Doctor({ ...doctor, active: false, version: doctor.version + 1 })
           yield* storage.doctors.update(updated)
           return updated
         })),

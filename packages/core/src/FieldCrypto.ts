@@ -35,8 +35,6 @@ export interface FieldCrypto {
    * the audit chain): keyed per clinic, and as long-lived as the data key.
    */
   readonly keyedMac: (wrappedKey: string, clinicId: ClinicId, purpose: string) => Effect.Effect<(data: string) => string>
-  /** The key behind `keyedMac` (32 bytes), for a storage adapter that computes the same HMAC itself. */
-  readonly macKey: (wrappedKey: string, clinicId: ClinicId, purpose: string) => Effect.Effect<Uint8Array>
 }
 
 /** @since 0.1.0 @category tags */

@@ -16,12 +16,11 @@ import * as Schema from "effect/Schema"
 import type { Actor } from "./Actor.js"
 import { Appointment, AppointmentStatus, canTransition } from "./Appointment.js"
 import * as Availability from "./Availability.js"
-import type { ClinicService } from "./CatalogItem.js"
 import { Conflict, type Inactive, NotFound, type PermissionDenied, type Unauthenticated, type ValidationError } from "./Errors.js"
 import { FieldCrypto } from "./FieldCrypto.js"
 import { AppointmentId, DoctorId, PatientId, RoomId, ServiceId } from "./Ids.js"
 import { makeBook } from "./internal/book.js"
-import { makeBooking } from "./internal/booking.js"
+import { buffersOf, makeBooking } from "./internal/booking.js"
 import { type Acting, clinicOperation, type Deps, requireOwn } from "./internal/operation.js"
 import { decode, invalid } from "./internal/validation.js"
 import { PersonName, Email } from "./StaffAccount.js"
@@ -80,7 +79,8 @@ export type RescheduleInput = typeof RescheduleInput.Encoded
 
 /** @since 0.1.0 @category inputs */
 export const SlotsInput = Schema.Struct({
-  doctorIds: Schema.Array(DoctorId).pipe(Schema.minItems(1), Schema.maxItems(200)),
+  /** Omitted: every active doctor who performs the service (every active doctor without one). */
+  doctorIds: Schema.optional(Schema.Array(DoctorId).pipe(Schema.minItems(1), Schema.maxItems(200))),
   serviceId: Schema.optional(ServiceId),
   /** Without a service. */
   durationMinutes: Schema.optional(Schema.Int.pipe(Schema.between(1, 1440))),
@@ -116,6 +116,16 @@ export const ListInput = Schema.Struct({
 /** @since 0.1.0 @category inputs */
 export type ListInput = typeof ListInput.Encoded
 
+/** A public caller's slot query: one doctor, or any doctor who performs the service. @since 0.1.0 @category inputs */
+export const PublicSlotsInput = Schema.Struct({
+  doctorId: Schema.optional(DoctorId),
+  serviceId: ServiceId,
+  from: Instant,
+  to: Instant
+})
+/** @since 0.1.0 @category inputs */
+export type PublicSlotsInput = typeof PublicSlotsInput.Encoded
+
 /** @since 0.1.0 @category inputs */
 export const RequestInput = Schema.Struct({
   doctorId: DoctorId,
@@ -144,9 +154,11 @@ type Failure = ValidationError | NotFound | Conflict | Refusal
 
 /** @since 0.1.0 @category models */
 export interface Scheduling {
-  /** Bookable starts on the clinic's grid for each doctor, sorted by start. */
+  /** Bookable starts on the clinic's grid for each doctor, sorted by start (then doctor id). */
   readonly availableSlots: (input: SlotsInput) => Effect.Effect<ReadonlyArray<AvailableSlot>, Failure, Actor>
-  /** Why a time is not bookable (empty reasons: it is). */
+  /** The earliest bookable slot across the doctors (`None`: nothing in the range). */
+  readonly firstAvailable: (input: SlotsInput) => Effect.Effect<Option.Option<AvailableSlot>, Failure, Actor>
+  /** Why a time is not bookable (empty reasons: it is): exactly what `book` refuses it with. */
   readonly explain: (input: typeof ExplainInput.Encoded) => Effect.Effect<Explanation, Failure, Actor>
   readonly book: (input: BookInput) => Effect.Effect<Appointment, Failure, Actor>
   /** Moves an appointment atomically, keeping its id; it does not conflict with itself. */
@@ -162,10 +174,8 @@ export interface Scheduling {
   readonly list: (input?: ListInput) => Effect.Effect<ReadonlyArray<Appointment>, Failure, Actor>
   /** Expires requests whose hold has ended (bookings also do this in their own transaction). */
   readonly expireRequests: () => Effect.Effect<ReadonlyArray<string>, Failure, Actor>
-  /** For a public caller (`Actor.asPublic(slug)`): live availability of one doctor and service. */
-  readonly publicSlots: (
-    input: { readonly doctorId: string; readonly serviceId: string; readonly from: number | string; readonly to: number | string }
-  ) => Effect.Effect<ReadonlyArray<AvailableSlot>, Failure, Actor>
+  /** For a public caller (`Actor.asPublic(slug)`): live availability of a service, with one doctor or any. */
+  readonly publicSlots: (input: PublicSlotsInput) => Effect.Effect<ReadonlyArray<AvailableSlot>, Failure, Actor>
   /** For a public caller: a `requested` appointment that holds its slot until staff confirm it or it expires. */
   readonly request: (input: RequestInput) => Effect.Effect<Appointment, Failure, Actor>
 }
@@ -179,8 +189,7 @@ export const make: Effect.Effect<Scheduling, never, Storage | FieldCrypto> = Eff
   const { storage } = deps
 
   const booking = makeBooking(storage)
-
-  const { bookIn } = makeBook(storage, booking)
+  const { book, reschedule, untilWritten } = makeBook(storage, booking)
 
   const slotsFor = (acting: Acting, input: typeof SlotsInput.Type) =>
     Effect.gen(function*() {
@@ -188,92 +197,75 @@ export const make: Effect.Effect<Scheduling, never, Storage | FieldCrypto> = Eff
       if (input.to <= input.from) return yield* invalid("to", "must be after from")
       if (input.to - input.from > 366 * DAY) return yield* invalid("to", "must be at most 366 days after from")
       const now = yield* Clock.currentTimeMillis
-      const service = input.serviceId === undefined ? Option.none<ClinicService>() : Option.some(yield* booking.loadService(clinic.id, input.serviceId))
-      const durationMinutes = Option.match(service, { onNone: () => input.durationMinutes, onSome: (s) => s.durationMinutes })
-      if (durationMinutes === undefined) return yield* invalid("durationMinutes", "is required without a service")
-      const buffers = Option.match(service, {
-        onNone: () => ({ bufferBeforeMinutes: 0, bufferAfterMinutes: 0 }),
-        onSome: (s) => ({ bufferBeforeMinutes: s.bufferBeforeMinutes, bufferAfterMinutes: s.bufferAfterMinutes })
+      const parties = yield* booking.parties(clinic, {
+        doctorIds: input.doctorIds === undefined ? undefined : [...new Set(input.doctorIds)],
+        patientId: input.patientId,
+        serviceId: input.serviceId,
+        roomIds: []
       })
-      const roomIds = Option.match(service, { onNone: () => [], onSome: (s) => s.roomIds })
+      const durationMinutes = Option.match(parties.service, { onNone: () => input.durationMinutes, onSome: (s) => s.durationMinutes })
+      if (durationMinutes === undefined) return yield* invalid("durationMinutes", "is required without a service")
+      const { doctors } = yield* booking.timeOf(clinic, parties, input.from, input.to, now)
+      const shape = { durationMinutes, ...buffersOf(parties.service) }
       const out: Array<AvailableSlot> = []
-      for (const doctorId of input.doctorIds) {
-        if (Option.isSome(service) && service.value.doctorIds.length > 0 && !service.value.doctorIds.includes(doctorId)) continue
-        const { prepared } = yield* booking.contextFor(clinic, doctorId, { patientId: input.patientId, roomIds }, input.from, input.to, now)
-        for (const s of Availability.slots(prepared, { durationMinutes, ...buffers })) out.push({ doctorId, ...s })
+      for (const { doctor, prepared } of doctors) {
+        for (const s of Availability.slots(prepared, shape)) out.push({ doctorId: doctor.id, start: s.start, end: s.end })
       }
-      return out.sort((a, b) => a.start - b.start || a.doctorId.localeCompare(b.doctorId))
+      return out.sort((a, b) => a.start - b.start || (a.doctorId < b.doctorId ? -1 : a.doctorId > b.doctorId ? 1 : 0))
     })
 
   const transition = (acting: Acting, id: string, to: AppointmentStatus, cancelReason: string | null) =>
-    Effect.gen(function*() {
-      const { clinic } = acting
-      const current = yield* booking.loadAppointment(clinic.id, id)
-      yield* requireOwn(acting, yield* booking.ownerOf(clinic.id, current))
-      if (!canTransition(current.status, to)) {
-        return yield* new Conflict({ reason: { _tag: "invalid_transition", from: current.status, to } })
-      }
-      const now = yield* Clock.currentTimeMillis
-      const updated = new Appointment({
-        ...current,
-        status: to,
-        cancelReason: cancelReason ?? current.cancelReason,
-        expiresAt: to === "requested" ? current.expiresAt : null,
-        version: current.version + 1,
-        updatedAt: now
-      }, { disableValidation: true })
-      yield* storage.appointments.update(updated)
-      return updated
-    })
+    untilWritten(() =>
+      Effect.gen(function*() {
+        const { clinic } = acting
+        const current = yield* booking.loadAppointment(clinic.id, id)
+        yield* requireOwn(acting, yield* booking.ownerOf(clinic.id, current))
+        if (!canTransition(current.status, to)) {
+          return yield* new Conflict({ reason: { _tag: "invalid_transition", from: current.status, to } })
+        }
+        const now = yield* Clock.currentTimeMillis
+        const updated = new Appointment({
+          ...current,
+          status: to,
+          cancelReason: cancelReason ?? current.cancelReason,
+          expiresAt: to === "requested" ? current.expiresAt : null,
+          version: current.version + 1,
+          updatedAt: now
+        }, { disableValidation: true })
+        const written = yield* storage.appointments.update(updated, { appointment: current.version })
+        return written ? Option.some(updated) : Option.none()
+      })
+    )
 
   const op = <A, E, R>(name: ClinicOperation, body: (acting: Acting) => Effect.Effect<A, E, R>) => clinicOperation(deps, name, body)
 
   return {
     availableSlots: (input) => op("Scheduling.availableSlots", (acting) => Effect.flatMap(decode(SlotsInput, input), (v) => slotsFor(acting, v))),
+    firstAvailable: (input) =>
+      op("Scheduling.availableSlots", (acting) =>
+        Effect.flatMap(decode(SlotsInput, input), (v) => Effect.map(slotsFor(acting, v), (slots) => Option.fromNullable(slots[0])))),
     explain: (input) =>
       op("Scheduling.explain", ({ clinic }) =>
         Effect.gen(function*() {
           const valid = yield* decode(ExplainInput, input)
           const now = yield* Clock.currentTimeMillis
-          const service = valid.serviceId === undefined ? Option.none<ClinicService>() : Option.some(yield* booking.loadService(clinic.id, valid.serviceId))
-          const end = yield* booking.timing(service, valid.start, valid.end)
-          const roomIds = [...Option.match(service, { onNone: () => [], onSome: (s) => s.roomIds }), ...valid.roomIds]
-          const { prepared } = yield* booking.contextFor(clinic, valid.doctorId, { patientId: valid.patientId, roomIds }, valid.start, end, now)
-          const reasons = Availability.reasons(prepared, {
-            start: valid.start,
-            end,
-            bufferBeforeMinutes: Option.match(service, { onNone: () => 0, onSome: (s) => s.bufferBeforeMinutes }),
-            bufferAfterMinutes: Option.match(service, { onNone: () => 0, onSome: (s) => s.bufferAfterMinutes })
+          const parties = yield* booking.parties(clinic, {
+            doctorIds: [valid.doctorId],
+            patientId: valid.patientId,
+            serviceId: valid.serviceId,
+            roomIds: valid.roomIds
           })
+          const end = yield* booking.timing(parties.service, valid.start, valid.end)
+          const { doctors: [time] } = yield* booking.timeOf(clinic, parties, valid.start, end, now)
+          const reasons = Availability.reasons(time!.prepared, { start: valid.start, end, ...buffersOf(parties.service) })
           return { bookable: reasons.length === 0, reasons }
         })),
     book: (input) =>
       Effect.flatMap(decode(BookInput, input), (valid) =>
-        op(valid.override ? "Scheduling.bookWithOverride" : "Scheduling.book", (acting) => bookIn(acting, valid, "staff", "scheduled"))),
+        op(valid.override ? "Scheduling.bookWithOverride" : "Scheduling.book", (acting) => book(acting, valid, "staff", "scheduled"))),
     reschedule: (input) =>
       Effect.flatMap(decode(RescheduleInput, input), (valid) =>
-        op(valid.override ? "Scheduling.rescheduleWithOverride" : "Scheduling.reschedule", (acting) =>
-          Effect.gen(function*() {
-            const { clinic } = acting
-            const current = yield* booking.loadAppointment(clinic.id, valid.id)
-            yield* requireOwn(acting, yield* booking.ownerOf(clinic.id, current))
-            if (!["requested", "scheduled", "confirmed"].includes(current.status)) {
-              return yield* new Conflict({ reason: { _tag: "invalid_transition", from: current.status, to: current.status } })
-            }
-            const end = valid.end ?? valid.start + (current.end - current.start)
-            if (end <= valid.start) return yield* invalid("end", "must be after start")
-            const now = yield* Clock.currentTimeMillis
-            const { holdsEnded, prepared } = yield* booking.contextFor(
-              clinic, current.doctorId, { patientId: current.patientId, roomIds: current.roomIds }, valid.start, end, now, current.id
-            )
-            yield* booking.admit(Availability.reasons(prepared, { ...current, start: valid.start, end }), valid.override)
-            if (holdsEnded) yield* storage.appointments.expireRequests(clinic.id, now)
-            const moved = new Appointment({ ...current, start: valid.start, end, version: current.version + 1, updatedAt: now }, {
-              disableValidation: true
-            })
-            yield* storage.appointments.update(moved)
-            return moved
-          }))),
+        op(valid.override ? "Scheduling.rescheduleWithOverride" : "Scheduling.reschedule", (acting) => reschedule(acting, valid))),
     setStatus: (input) =>
       op("Scheduling.setStatus", (acting) =>
         Effect.flatMap(decode(Schema.Struct({ id: Schema.String, status: AppointmentStatus }), input), (v) =>
@@ -302,7 +294,8 @@ export const make: Effect.Effect<Scheduling, never, Storage | FieldCrypto> = Eff
           return yield* storage.appointments.list(clinic.id, {
             doctorId: v.doctorId,
             patientId: v.patientId,
-            statuses: v.when === "upcoming" ? ["scheduled", "confirmed"] : v.statuses,
+            // An empty status list (a cleared multi-select) filters nothing.
+            statuses: v.when === "upcoming" ? ["scheduled", "confirmed"] : v.statuses?.length ? v.statuses : undefined,
             from: v.when === "upcoming" ? Math.max(now, v.from ?? now) : v.from,
             to: v.when === "past" ? Math.min(now, v.to ?? now) : v.to,
             order: v.when === "past" ? "desc" : "asc",
@@ -314,10 +307,13 @@ export const make: Effect.Effect<Scheduling, never, Storage | FieldCrypto> = Eff
         Effect.flatMap(Clock.currentTimeMillis, (now) => storage.appointments.expireRequests(clinic.id, now)), () => null),
     publicSlots: (input) =>
       op("Public.availableSlots", (acting) =>
-        Effect.flatMap(
-          decode(SlotsInput, { doctorIds: [input.doctorId], serviceId: input.serviceId, from: input.from, to: input.to }),
-          (v) => slotsFor(acting, v)
-        )),
+        Effect.flatMap(decode(PublicSlotsInput, input), (v) =>
+          slotsFor(acting, {
+            doctorIds: v.doctorId === undefined ? undefined : [v.doctorId],
+            serviceId: v.serviceId,
+            from: v.from,
+            to: v.to
+          }))),
     request: (input) =>
       op("Public.request", (acting) =>
         Effect.gen(function*() {
@@ -347,7 +343,7 @@ export const make: Effect.Effect<Scheduling, never, Storage | FieldCrypto> = Eff
               createdAt: now
             })
           }
-          return yield* bookIn(acting, {
+          return yield* book(acting, {
             doctorId: valid.doctorId,
             patientId,
             serviceId: valid.serviceId,
@@ -355,7 +351,7 @@ export const make: Effect.Effect<Scheduling, never, Storage | FieldCrypto> = Eff
             roomIds: [],
             idempotencyKey: valid.idempotencyKey,
             override: false
-          } as typeof BookInput.Type, "public", "requested")
+          }, "public", "requested")
         }))
   }
 })

@@ -12,7 +12,7 @@ import type * as Option from "effect/Option"
 import type { Clinic } from "./Clinic.js"
 import type { Doctor } from "./Doctor.js"
 import type { Appointment, AppointmentStatus } from "./Appointment.js"
-import type { AuditEntry, AuditEvent } from "./AuditEvent.js"
+import type { AuditEvent } from "./AuditEvent.js"
 import type { ClinicService, Room } from "./CatalogItem.js"
 import type { Conflict } from "./Errors.js"
 import type { AppointmentId, ClinicId, DoctorId, PatientId, RoomId, ServiceId, StaffId } from "./Ids.js"
@@ -136,31 +136,56 @@ export interface AuditFilter {
   readonly afterSeq?: number | undefined
 }
 
-/** @since 0.1.0 @category ports */
+/** The last event of a clinic's chain: its sequence number and hash. @since 0.1.0 @category models */
+export interface ChainHead {
+  readonly seq: number
+  readonly hash: string
+}
+
+/**
+ * The audit chain's storage. The chain itself (numbering, linking, the HMAC) is computed in core
+ * (`AuditEvent.link`); the storage only keeps the head and the events, and never sees a key.
+ *
+ * @since 0.1.0 @category ports
+ */
 export interface AuditRepository {
   /** Starts a clinic's chain (sequence 0, the genesis hash). */
   readonly init: (clinicId: ClinicId) => Effect.Effect<void>
   /**
-   * Appends the entry to its clinic's chain inside the current transaction: numbers it after the
-   * head, links it to the head's hash and signs it, `hash = HMAC-SHA256(key, chainMessage(prevHash,
-   * seq, chainBody(entry)))`, then moves the head. The head stays locked until the transaction
-   * ends, so appends in one clinic are serialised and the sequence has no gaps; an adapter may
-   * hold the write back until commit to keep that lock short.
+   * The clinic's head, held until the current transaction ends (`FOR UPDATE` on Postgres; the
+   * single writer on SQLite), so appends in one clinic take turns and the sequence has no gaps.
    */
-  readonly append: (entry: AuditEntry, key: Uint8Array) => Effect.Effect<void>
+  readonly head: (clinicId: ClinicId) => Effect.Effect<ChainHead>
+  /** Writes the event linked to the head read by `head` and moves the head to it. */
+  readonly append: (event: AuditEvent) => Effect.Effect<void>
   readonly list: (clinicId: ClinicId, filter: AuditFilter) => Effect.Effect<ReadonlyArray<AuditEvent>>
-  /** Every event in sequence order, and the head (for verification). */
+  /** Every event in sequence order, and the head, read in one snapshot (for verification). */
   readonly chain: (clinicId: ClinicId) => Effect.Effect<{
     readonly events: ReadonlyArray<AuditEvent>
-    readonly head: { readonly seq: number; readonly hash: string }
+    readonly head: ChainHead
   }>
+}
+
+/**
+ * What a booking decides on about one doctor, read together.
+ *
+ * @since 0.1.0 @category models
+ */
+export interface DoctorFacts {
+  readonly doctor: Doctor
+  /** The status of the staff account the doctor links to; `null` without a link. */
+  readonly accountStatus: StaffStatus | null
+  /** The doctor's rules, `None` when none were ever set. */
+  readonly rules: Option.Option<DoctorRules>
 }
 
 /** @since 0.1.0 @category ports */
 export interface ScheduleRepository {
   /** A doctor's rules, `None` when none were ever set. */
   readonly rules: (clinicId: ClinicId, doctorId: DoctorId) => Effect.Effect<Option.Option<DoctorRules>>
-  /** Replaces a doctor's rules (upsert). */
+  /** The given doctors (those that exist in the clinic), each with its account status and rules, in one read. */
+  readonly facts: (clinicId: ClinicId, doctorIds: ReadonlyArray<DoctorId>) => Effect.Effect<ReadonlyArray<DoctorFacts>>
+  /** Replaces a doctor's rules (upsert) and moves the doctor's version on. */
   readonly setRules: (clinicId: ClinicId, doctorId: DoctorId, rules: DoctorRules, at: number) => Effect.Effect<void>
   /** Holidays with `from <= date <= to` (ISO dates). */
   readonly holidays: (clinicId: ClinicId, from: string, to: string) => Effect.Effect<ReadonlyArray<Holiday>>
@@ -192,7 +217,11 @@ export interface AppointmentRow {
  *
  * @since 0.1.0 @category models
  */
-export interface BusyAppointment extends Pick<Appointment, "id" | "start" | "end" | "bufferBeforeMinutes" | "bufferAfterMinutes"> {
+export interface BusyAppointment
+  extends Pick<Appointment, "id" | "doctorId" | "start" | "end" | "bufferBeforeMinutes" | "bufferAfterMinutes">
+{
+  /** Whose time it occupies that was asked for: a doctor's, the patient's, or a room's. */
+  readonly occupies: "doctor" | "patient" | "room"
   /**
    * A request whose hold had ended at `now`: it no longer takes the time, but the database's guard
    * counts it until `expireRequests` marks it.
@@ -202,22 +231,24 @@ export interface BusyAppointment extends Pick<Appointment, "id" | "start" | "end
 
 /** Whose time an interval occupies. @since 0.1.0 @category models */
 export interface Occupants {
-  readonly doctorId?: DoctorId | undefined
+  readonly doctorIds?: ReadonlyArray<DoctorId> | undefined
   readonly patientId?: PatientId | undefined
   readonly roomIds?: ReadonlyArray<RoomId> | undefined
 }
 
 /**
- * What a booking decided on from memory rather than from a read, checked by `insertIf` in the
- * statement that writes it.
+ * The versions a write was decided on. The write happens only if each still holds when the row is
+ * written (a compare in the same statement), so a rule changed by another process between the
+ * read and the write is never booked through.
  *
  * @since 0.1.0 @category models
  */
-export interface BookingAssumptions {
-  /** The doctor's rules as last read; `None`: the doctor had none stored. */
-  readonly rules: Option.Option<DoctorRules>
-  /** No clinic holiday falls on these clinic-local ISO dates, both included. */
-  readonly noHolidays: readonly [from: string, to: string]
+export interface Expected {
+  /** The appointment's own version (updates). */
+  readonly appointment?: number | undefined
+  readonly doctor?: { readonly id: DoctorId; readonly version: number } | undefined
+  readonly service?: { readonly id: ServiceId; readonly version: number } | undefined
+  readonly rooms?: ReadonlyArray<{ readonly id: RoomId; readonly version: number }> | undefined
 }
 
 /** @since 0.1.0 @category models */
@@ -236,21 +267,15 @@ export interface AppointmentFilter {
 /** @since 0.1.0 @category ports */
 export interface AppointmentRepository {
   /**
-   * Inserts the appointment and its room rows. The database refuses an overlap of blocking
-   * intervals (buffers included) for the same doctor, patient or room: `Conflict { slot_taken }`
-   * (the conflicting ids may be empty when the database cannot name them in the same transaction).
+   * Inserts the appointment and its room rows if every `expected` version still holds. The
+   * database refuses an overlap of blocking intervals (buffers included) for the same doctor,
+   * patient or room: `Conflict { slot_taken }` naming what is in the way, or `false` when the
+   * adapter resolved the race by writing nothing. `false` also when a version moved on or the
+   * idempotency key was taken meanwhile: the caller decides again on fresh reads.
    */
-  readonly insert: (row: AppointmentRow) => Effect.Effect<void, Conflict>
-  /**
-   * Inserts an appointment without rooms only if, when the row is written, what its booking
-   * decided on without reading still holds (`assumptions`, and: the doctor exists and is active,
-   * the patient exists and is not blocked, and a service, if any, is active, has no rooms, performs
-   * the doctor and still gives the appointment its length and buffers) and nothing is in its way
-   * (an overlap or its idempotency key). `false` when nothing was written, for the caller to take the long way; never a failure.
-   */
-  readonly insertIf: (row: AppointmentRow, assumptions: BookingAssumptions) => Effect.Effect<boolean>
-  /** Updates every field (time, status, rooms…); the same overlap guarantee as `insert`. */
-  readonly update: (appointment: Appointment) => Effect.Effect<void, Conflict>
+  readonly insert: (row: AppointmentRow, expected: Expected) => Effect.Effect<boolean, Conflict>
+  /** Updates every field (time, status, rooms…) under the same guarantees and the same answer as `insert`. */
+  readonly update: (appointment: Appointment, expected: Expected) => Effect.Effect<boolean, Conflict>
   readonly findById: (clinicId: ClinicId, id: AppointmentId) => Effect.Effect<Option.Option<AppointmentRow>>
   readonly findByIdempotencyKey: (clinicId: ClinicId, key: string) => Effect.Effect<Option.Option<AppointmentRow>>
   /**

@@ -24,8 +24,13 @@ const context = (over: Partial<Context> = {}): Context => ({
   slotMinutes: 15,
   minimumNoticeMinutes: 60,
   bookingHorizonDays: 365,
+  patientBusy: [],
+  roomBusy: [],
   doctorActive: true,
   patientBlocked: false,
+  serviceActive: true,
+  performed: true,
+  roomsActive: true,
   ...over
 })
 

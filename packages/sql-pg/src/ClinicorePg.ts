@@ -24,7 +24,7 @@ import * as Redacted from "effect/Redacted"
 import foundation from "./migrations/0001_foundation.js"
 import accessAudit from "./migrations/0002_access_audit.js"
 import scheduling from "./migrations/0003_scheduling.js"
-import * as Audit from "./internal/audit.js"
+import versions from "./migrations/0004_versions.js"
 import * as Pool from "./internal/pool.js"
 import * as Transaction from "./internal/transaction.js"
 
@@ -96,7 +96,8 @@ export const dialect: Dialect = {
 export const migrations = Migrator.fromRecord({
   "0001_foundation": foundation,
   "0002_access_audit": accessAudit,
-  "0003_scheduling": scheduling
+  "0003_scheduling": scheduling,
+  "0004_versions": versions
 })
 
 
@@ -149,7 +150,6 @@ export const make: Effect.Effect<Storage, never, SqlClient.SqlClient> = Effect.g
     )
   return Storage.of({
     ...repositories,
-    audit: { ...repositories.audit, append: (entry, key) => Effect.orDie(Audit.append(sql)(entry, key)) },
     clinicBySlug,
     transaction
   })

@@ -20,6 +20,7 @@ import * as Client from "./internal/client.js"
 import foundation from "./migrations/0001_foundation.js"
 import accessAudit from "./migrations/0002_access_audit.js"
 import scheduling from "./migrations/0003_scheduling.js"
+import versions from "./migrations/0004_versions.js"
 
 /** @since 0.1.0 @category models */
 export interface SqliteConfig {
@@ -71,7 +72,8 @@ export const dialect: Dialect = {
 export const migrations = Migrator.fromRecord({
   "0001_foundation": foundation,
   "0002_access_audit": accessAudit,
-  "0003_scheduling": scheduling
+  "0003_scheduling": scheduling,
+  "0004_versions": versions
 })
 
 

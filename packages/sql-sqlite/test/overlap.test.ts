@@ -28,9 +28,9 @@ layer(makeTestLayer(filename), { timeout: "120 seconds", excludeTestServices: tr
           // the pattern a deferred transaction cannot upgrade, and a synchronous wait for the lock
           // would deadlock within one process.
           return Effect.gen(function*() {
-            yield* storage.appointments.blocking(a.clinicId, { doctorId: a.doctorId }, a.start, a.end, 0)
+            yield* storage.appointments.blocking(a.clinicId, { doctorIds: [a.doctorId] }, a.start, a.end, 0)
             yield* Effect.yieldNow()
-            yield* storage.appointments.insert({ appointment: a, requestFingerprint: null })
+            yield* storage.appointments.insert({ appointment: a, requestFingerprint: null }, {})
           }).pipe(storage.transaction(a.clinicId))
         })
       }).pipe(Effect.scoped), { timeout: 120_000 })

@@ -4,8 +4,7 @@
  *
  * @since 0.1.0
  */
-import { createHmac } from "node:crypto"
-import { AuditEvent, chainBody, chainMessage, genesis } from "@clinicore/core/AuditEvent"
+import { AuditEvent, genesis } from "@clinicore/core/AuditEvent"
 import { Clinic, defaultSettings } from "@clinicore/core/Clinic"
 import { Doctor } from "@clinicore/core/Doctor"
 import { Conflict } from "@clinicore/core/Errors"
@@ -56,7 +55,8 @@ const toDoctor = (r: Row) =>
     specialty: r.specialty as string,
     staffId: Option.fromNullable(r.staff_id as StaffId | null),
     active: bool(r.active),
-    createdAt: ms(r.created_at)
+    createdAt: ms(r.created_at),
+    version: Number(r.version)
   }, { disableValidation: true })
 
 const toPatient = (r: Row): Storage.PatientRow => ({
@@ -175,10 +175,15 @@ export const make = (dialect: Dialect): Effect.Effect<Repositories, never, SqlCl
             ...(filter.role ? [sql`role = ${filter.role}`] : [])
           ])
         } ORDER BY name, id`).pipe(Effect.map((rows) => rows.map(toStaff))),
+      // A doctor linked to the account is bookable only while the account is active: its version
+      // moves on with the account, so a booking decided before the change is not written after it.
       update: (a) =>
         guard(
-          sql`UPDATE staff SET name = ${a.name}, email = ${a.email}, role = ${a.role}, status = ${a.status}
-            WHERE clinic_id = ${a.clinicId} AND id = ${a.id}`,
+          Effect.zipRight(
+            sql`UPDATE staff SET name = ${a.name}, email = ${a.email}, role = ${a.role}, status = ${a.status}
+              WHERE clinic_id = ${a.clinicId} AND id = ${a.id}`,
+            sql`UPDATE doctors SET version = version + 1 WHERE clinic_id = ${a.clinicId} AND staff_id = ${a.id}`
+          ),
           { unique: duplicateEmail(a.email) }
         ).pipe(Effect.asVoid),
       delete: (clinicId, id) =>
@@ -216,7 +221,7 @@ export const make = (dialect: Dialect): Effect.Effect<Repositories, never, SqlCl
       update: (d) =>
         guard(
           sql`UPDATE doctors SET name = ${d.name}, specialty = ${d.specialty}, staff_id = ${Option.getOrNull(d.staffId)},
-            active = ${dialect.bool(d.active)} WHERE clinic_id = ${d.clinicId} AND id = ${d.id}`,
+            active = ${dialect.bool(d.active)}, version = version + 1 WHERE clinic_id = ${d.clinicId} AND id = ${d.id}`,
           { foreignKey: () => crossClinic("staffId") }
         ).pipe(Effect.asVoid),
       delete: (clinicId, id) =>
@@ -336,21 +341,24 @@ export const make = (dialect: Dialect): Effect.Effect<Repositories, never, SqlCl
     const audit: Storage.AuditRepository = {
       init: (clinicId) =>
         orDie(sql`INSERT INTO audit_heads (clinic_id, seq, hash) VALUES (${clinicId}, 0, ${genesis})`).pipe(Effect.asVoid),
-      // The head is read under the dialect's row lock (SQLite's write transaction is exclusive
-      // anyway) and the HMAC computed here; an adapter may replace this with its own append.
-      append: (entry, key) =>
-        Effect.gen(function*() {
-          const [head] = yield* sql`SELECT seq, hash FROM audit_heads WHERE clinic_id = ${entry.clinicId} ${sql.literal(dialect.lockRow)}`
-          const seq = Number(head!.seq) + 1
-          const prevHash = head!.hash as string
-          const hash = createHmac("sha256", key).update(chainMessage(prevHash, seq, chainBody(entry))).digest("base64url")
-          yield* sql`INSERT INTO audit_events (clinic_id, seq, at, actor_type, actor_id, role, action, permission_key,
+      head: (clinicId) =>
+        orDie(sql`SELECT seq, hash FROM audit_heads WHERE clinic_id = ${clinicId} ${sql.literal(dialect.lockRow)}`).pipe(
+          Effect.flatMap((rows) =>
+            rows[0] === undefined
+              // A clinic without a head would get an event outside any chain.
+              ? Effect.dieMessage(`clinic ${clinicId} has no audit chain head`)
+              : Effect.succeed({ seq: Number(rows[0].seq), hash: String(rows[0].hash) })
+          )
+        ),
+      append: (e) =>
+        orDie(Effect.zipRight(
+          sql`INSERT INTO audit_events (clinic_id, seq, at, actor_type, actor_id, role, action, permission_key,
               entity_type, entity_id, outcome, reason, prev_hash, hash)
-            VALUES (${entry.clinicId}, ${seq}, ${dialect.instant(entry.at)}, ${entry.actorType}, ${entry.actorId}, ${entry.role},
-              ${entry.action}, ${entry.permissionKey}, ${entry.entityType}, ${entry.entityId}, ${entry.outcome}, ${entry.reason},
-              ${prevHash}, ${hash})`
-          yield* sql`UPDATE audit_heads SET seq = ${seq}, hash = ${hash} WHERE clinic_id = ${entry.clinicId}`
-        }).pipe(Effect.orDie),
+            VALUES (${e.clinicId}, ${e.seq}, ${dialect.instant(e.at)}, ${e.actorType}, ${e.actorId}, ${e.role},
+              ${e.action}, ${e.permissionKey}, ${e.entityType}, ${e.entityId}, ${e.outcome}, ${e.reason},
+              ${e.prevHash}, ${e.hash})`,
+          sql`UPDATE audit_heads SET seq = ${e.seq}, hash = ${e.hash} WHERE clinic_id = ${e.clinicId} AND seq = ${e.seq - 1}`
+        )).pipe(Effect.asVoid),
       list: (clinicId, f) =>
         orDie(sql`SELECT * FROM audit_events WHERE ${
           sql.and([
@@ -364,16 +372,18 @@ export const make = (dialect: Dialect): Effect.Effect<Repositories, never, SqlCl
             ...(f.afterSeq === undefined ? [] : [sql`seq > ${f.afterSeq}`])
           ])
         } ORDER BY seq LIMIT ${f.limit}`).pipe(Effect.map((rows) => rows.map(toAuditEvent))),
+      // The head is held first, so no append can land between it and the events read after it.
       chain: (clinicId) =>
-        Effect.all({
-          events: orDie(sql`SELECT * FROM audit_events WHERE clinic_id = ${clinicId} ORDER BY seq`).pipe(
-            Effect.map((rows) => rows.map(toAuditEvent))
-          ),
-          head: orDie(sql`SELECT seq, hash FROM audit_heads WHERE clinic_id = ${clinicId}`).pipe(
+        Effect.gen(function*() {
+          const head = yield* orDie(sql`SELECT seq, hash FROM audit_heads WHERE clinic_id = ${clinicId} ${sql.literal(dialect.lockRow)}`).pipe(
             Effect.map((rows) => ({ seq: Number(rows[0]?.seq ?? 0), hash: String(rows[0]?.hash ?? genesis) }))
           )
+          const events = yield* orDie(sql`SELECT * FROM audit_events WHERE clinic_id = ${clinicId} ORDER BY seq`).pipe(
+            Effect.map((rows) => rows.map(toAuditEvent))
+          )
+          return { events, head }
         })
     }
 
-    return { clinics, staff, doctors, patients, access, audit, ...Scheduling.make({ sql, dialect, guard }) }
+    return { clinics, staff, doctors, patients, access, audit, ...Scheduling.make({ sql, dialect, guard, toDoctor }) }
   })

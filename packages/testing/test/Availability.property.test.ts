@@ -40,8 +40,13 @@ const contextOf = (s: {
     slotMinutes: s.slotMinutes,
     minimumNoticeMinutes: 0,
     bookingHorizonDays: 365,
+    patientBusy: [],
+    roomBusy: [],
     doctorActive: true,
-    patientBlocked: false
+    patientBlocked: false,
+    serviceActive: true,
+    performed: true,
+    roomsActive: true
   }
   return { context, from, to }
 }

@@ -1,7 +1,8 @@
 /**
- * Writing a booking: the short way, decided on remembered rules and services and written by one
- * guarded insert, and the long way, which reads everything, decides again and names what refused.
- * See docs/scheduling.md ("The short way and the long way").
+ * Writing a booking: the one path of `book`, `reschedule` and public requests. Read the deciding
+ * context (`booking.ts`), decide with the rule that lists slots, write under the database's guard
+ * with the versions the decision was made on. When the write finds something moved on (a version,
+ * a concurrent writer of the same time or idempotency key), it decides again on fresh reads.
  */
 import { randomUUID } from "node:crypto"
 import * as Clock from "effect/Clock"
@@ -9,127 +10,164 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { Appointment } from "../Appointment.js"
 import * as Availability from "../Availability.js"
-import type { ClinicService } from "../CatalogItem.js"
 import { Conflict } from "../Errors.js"
-import { AppointmentId, type RoomId } from "../Ids.js"
-import type { BookInput } from "../Scheduling.js"
+import { AppointmentId, type DoctorId, type PatientId, type RoomId, type ServiceId } from "../Ids.js"
 import type { Storage } from "../Storage.js"
-import type { makeBooking } from "./booking.js"
-import type { Acting } from "./operation.js"
+import { admit, buffersOf, fingerprint, type makeBooking } from "./booking.js"
+import { type Acting, requireOwn } from "./operation.js"
 import { invalid } from "./validation.js"
 
 const MINUTE = 60_000
 
-type Request = typeof BookInput.Type
+/** How many times a write that found something moved on decides again before the last refusal stands. */
+const ATTEMPTS = 5
+
+/** What a booking asks for, decoded. */
+export interface BookRequest {
+  readonly doctorId: DoctorId
+  readonly patientId: PatientId
+  readonly serviceId?: ServiceId | undefined
+  readonly start: number
+  readonly end?: number | undefined
+  readonly roomIds: ReadonlyArray<RoomId>
+  readonly notes?: string | undefined
+  readonly idempotencyKey?: string | undefined
+  readonly override: boolean
+}
+
+/** What a reschedule asks for, decoded. */
+export interface MoveRequest {
+  readonly id: AppointmentId
+  readonly start: number
+  readonly end?: number | undefined
+  readonly override: boolean
+}
+
+/** A write that may find something moved on: run `attempt` until it writes (`Some`) or refuses. */
+const untilWritten = <A, E, R>(attempt: (last: boolean) => Effect.Effect<Option.Option<A>, E, R>): Effect.Effect<A, E, R> => {
+  const loop = (n: number): Effect.Effect<A, E, R> =>
+    Effect.flatMap(attempt(n === ATTEMPTS), (written) =>
+      Option.isSome(written)
+        ? Effect.succeed(written.value)
+        : n < ATTEMPTS
+        ? loop(n + 1)
+        : Effect.dieMessage("a booking kept finding its context changed"))
+  return loop(1)
+}
+
+/**
+ * The write's answer when a concurrent writer took the time: unless this is the last attempt,
+ * decide again on what is now committed (which names the conflict, or finds the same idempotent
+ * request's appointment).
+ */
+const orAgain = (last: boolean) => <E>(self: Effect.Effect<boolean, E | Conflict>) =>
+  last ? self : Effect.catchIf(self, (e) => e instanceof Conflict && e.reason._tag === "slot_taken", () => Effect.succeed(false))
 
 export const makeBook = (storage: Storage, booking: ReturnType<typeof makeBooking>) => {
-  /** A new appointment of `input`, not yet written. */
-  const newAppointment = (
-    acting: Acting,
-    input: Request,
-    at: { readonly end: number; readonly roomIds: ReadonlyArray<RoomId>; readonly now: number },
-    buffers: { readonly bufferBeforeMinutes: number; readonly bufferAfterMinutes: number },
-    source: "staff" | "public",
-    status: "scheduled" | "requested"
-  ) =>
-    new Appointment({
-      id: AppointmentId.make(randomUUID()),
-      clinicId: acting.clinic.id,
-      doctorId: input.doctorId,
-      patientId: input.patientId,
-      serviceId: input.serviceId ?? null,
-      roomIds: at.roomIds,
-      start: input.start,
-      end: at.end,
-      ...buffers,
-      status,
-      notes: input.notes ?? null,
-      cancelReason: null,
-      idempotencyKey: input.idempotencyKey ?? null,
-      source,
-      expiresAt: status === "requested" ? at.now + acting.clinic.settings.requestHoldMinutes * MINUTE : null,
-      createdBy: Option.getOrNull(Option.map(acting.user, (u) => u.id)),
-      version: 1,
-      createdAt: at.now,
-      updatedAt: at.now
-    }, { disableValidation: true })
-
-  const fingerprintOf = (input: Request, end: number) =>
-    booking.fingerprint([input.doctorId, input.patientId, input.serviceId ?? null, input.start, end, [...input.roomIds].sort(), input.notes ?? null])
-
-  const noBuffers = { bufferBeforeMinutes: 0, bufferAfterMinutes: 0 }
-  const buffersOf = (s: ClinicService) => ({ bufferBeforeMinutes: s.bufferBeforeMinutes, bufferAfterMinutes: s.bufferAfterMinutes })
-
-  /**
-   * The short way of a booking without rooms: decided on the doctor's remembered rules (and the
-   * remembered service) with nothing read, and written only if the database finds every
-   * assumption still true and nothing in the way (`insertIf`, in the same statement). `None`
-   * whenever anything is not plainly fine; the long way then reads everything, decides again and
-   * names what refused.
-   */
-  const bookFromMemory = (acting: Acting, input: Request, source: "staff" | "public", status: "scheduled" | "requested", now: number) =>
-    Effect.gen(function*() {
-      const { clinic } = acting
-      if (input.roomIds.length > 0) return Option.none()
-      let service: ClinicService | undefined
-      if (input.serviceId !== undefined) {
-        const remembered = booking.rememberedService(clinic.id, input.serviceId)
-        if (Option.isNone(remembered)) return Option.none()
-        service = remembered.value
-        if (!service.active || service.roomIds.length > 0) return Option.none()
-        if (service.doctorIds.length > 0 && !service.doctorIds.includes(input.doctorId)) return Option.none()
-      }
-      const end = service === undefined ? input.end : input.start + service.durationMinutes * MINUTE
-      if (end === undefined || end <= input.start || (input.end !== undefined && input.end !== end)) return Option.none()
-      if (source === "public" && !Availability.onGrid(clinic.timeZone, clinic.settings.slotMinutes, input.start)) return Option.none()
-      const assumed = booking.assumedContext(clinic, input.doctorId, input.start, end, now)
-      if (Option.isNone(assumed)) return Option.none()
-      const buffers = service === undefined ? noBuffers : buffersOf(service)
-      const reasons = Availability.reasons(assumed.value.prepared, { start: input.start, end, ...buffers })
-      if (booking.refusals(reasons, input.override).length > 0) return Option.none()
-      const appointment = newAppointment(acting, input, { end, roomIds: [], now }, buffers, source, status)
-      const written = yield* storage.appointments.insertIf({ appointment, requestFingerprint: fingerprintOf(input, end) }, assumed.value.assumptions)
-      return written ? Option.some(appointment) : Option.none()
-    })
-
-  const bookIn = (acting: Acting, input: Request, source: "staff" | "public", status: "scheduled" | "requested") =>
-    Effect.gen(function*() {
-      const { clinic } = acting
-      const now = yield* Clock.currentTimeMillis
-      const remembered = yield* bookFromMemory(acting, input, source, status, now)
-      if (Option.isSome(remembered)) return remembered.value
-      const [service, previous] = yield* Effect.all([
-        input.serviceId === undefined ? Effect.succeed(Option.none<ClinicService>()) : Effect.map(booking.loadService(clinic.id, input.serviceId), Option.some),
-        input.idempotencyKey === undefined ? Effect.succeed(Option.none()) : storage.appointments.findByIdempotencyKey(clinic.id, input.idempotencyKey)
-      ], { concurrency: "unbounded" })
-      const end = yield* booking.timing(service, input.start, input.end)
-      const print = fingerprintOf(input, end)
-      if (Option.isSome(previous)) {
-        if (previous.value.requestFingerprint === print) return previous.value.appointment
-        return yield* new Conflict({ reason: { _tag: "idempotency_key_reused", key: input.idempotencyKey! } })
-      }
-      if (Option.isSome(service)) {
-        const s = service.value
-        if (!s.active) return yield* new Conflict({ reason: { _tag: "inactive_reference", field: "serviceId" } })
-        if (s.doctorIds.length > 0 && !s.doctorIds.includes(input.doctorId)) {
-          return yield* invalid("serviceId", "is not performed by this doctor")
+  const book = (acting: Acting, input: BookRequest, source: "staff" | "public", status: "scheduled" | "requested") =>
+    untilWritten((last) =>
+      Effect.gen(function*() {
+        const { clinic } = acting
+        const now = yield* Clock.currentTimeMillis
+        const parties = yield* booking.parties(clinic, {
+          doctorIds: [input.doctorId],
+          patientId: input.patientId,
+          serviceId: input.serviceId,
+          roomIds: input.roomIds
+        })
+        const end = yield* booking.timing(parties.service, input.start, input.end)
+        const { doctors: [time], holdsEnded } = yield* booking.timeOf(clinic, parties, input.start, end, now)
+        const roomIds = parties.rooms.map((r) => r.id)
+        const print = fingerprint([input.doctorId, input.patientId, input.serviceId ?? null, input.start, end, [...roomIds].sort(), input.notes ?? null])
+        // After the time was read: whatever the busy time showed of a concurrent request with the
+        // same key, this read sees too, so a retry returns that appointment instead of its conflict.
+        if (input.idempotencyKey !== undefined) {
+          const previous = yield* storage.appointments.findByIdempotencyKey(clinic.id, input.idempotencyKey)
+          if (Option.isSome(previous)) {
+            if (previous.value.requestFingerprint === print) return previous
+              .pipe(Option.map((p) => p.appointment))
+            return yield* new Conflict({ reason: { _tag: "idempotency_key_reused", key: input.idempotencyKey } })
+          }
         }
-      }
-      const roomIds = yield* booking.loadRooms(clinic.id, [...Option.match(service, { onNone: () => [], onSome: (s) => s.roomIds }), ...input.roomIds])
-      const buffers = Option.match(service, { onNone: () => noBuffers, onSome: buffersOf })
-      // The doctor, the patient, the rules and the busy time, in one round trip.
-      const { holdsEnded, prepared } = yield* booking.contextFor(clinic, input.doctorId, { patientId: input.patientId, roomIds }, input.start, end, now)
-      const slot = { start: input.start, end, ...buffers }
-      if (source === "public" && !Availability.onGrid(clinic.timeZone, clinic.settings.slotMinutes, input.start)) {
-        return yield* new Conflict({ reason: { _tag: "not_bookable", reasons: [{ code: "outside_hours" }] } })
-      }
-      yield* booking.admit(Availability.reasons(prepared, slot), input.override)
-      // Requests whose hold has ended stop blocking here, in this transaction, not only in a sweeper.
-      if (holdsEnded) yield* storage.appointments.expireRequests(clinic.id, now)
-      const appointment = newAppointment(acting, input, { end, roomIds, now }, buffers, source, status)
-      yield* storage.appointments.insert({ appointment, requestFingerprint: print })
-      return appointment
-    })
+        const buffers = buffersOf(parties.service)
+        yield* admit(Availability.reasons(time!.prepared, { start: input.start, end, ...buffers }), input.override)
+        // Requests whose hold has ended stop blocking here, in this transaction, not only in a sweeper.
+        if (holdsEnded) yield* storage.appointments.expireRequests(clinic.id, now)
+        const appointment = new Appointment({
+          id: AppointmentId.make(randomUUID()),
+          clinicId: clinic.id,
+          doctorId: input.doctorId,
+          patientId: input.patientId,
+          serviceId: input.serviceId ?? null,
+          roomIds,
+          start: input.start,
+          end,
+          ...buffers,
+          status,
+          notes: input.notes ?? null,
+          cancelReason: null,
+          idempotencyKey: input.idempotencyKey ?? null,
+          source,
+          expiresAt: status === "requested" ? now + clinic.settings.requestHoldMinutes * MINUTE : null,
+          createdBy: Option.getOrNull(Option.map(acting.user, (u) => u.id)),
+          version: 1,
+          createdAt: now,
+          updatedAt: now
+        }, { disableValidation: true })
+        const written = yield* storage.appointments.insert({ appointment, requestFingerprint: print }, time!.expected).pipe(orAgain(last))
+        return written ? Option.some(appointment) : Option.none()
+      })
+    )
 
-  return { bookIn }
+  /** Moves an appointment, keeping its id, under every rule a booking of the new time meets. */
+  const reschedule = (acting: Acting, input: MoveRequest) =>
+    untilWritten((last) =>
+      Effect.gen(function*() {
+        const { clinic } = acting
+        const current = yield* booking.loadAppointment(clinic.id, input.id)
+        yield* requireOwn(acting, yield* booking.ownerOf(clinic.id, current))
+        if (!["requested", "scheduled", "confirmed"].includes(current.status)) {
+          return yield* new Conflict({ reason: { _tag: "invalid_transition", from: current.status, to: current.status } })
+        }
+        const now = yield* Clock.currentTimeMillis
+        const parties = yield* booking.parties(clinic, {
+          doctorIds: [current.doctorId],
+          patientId: current.patientId,
+          serviceId: current.serviceId ?? undefined,
+          roomIds: current.roomIds
+        })
+        const end = Option.isSome(parties.service)
+          ? yield* booking.timing(parties.service, input.start, input.end)
+          : input.end ?? input.start + (current.end - current.start)
+        if (end <= input.start) return yield* invalid("end", "must be after start")
+        const { doctors: [time], holdsEnded } = yield* booking.timeOf(clinic, parties, input.start, end, now, current.id)
+        const buffers = Option.isSome(parties.service) ? buffersOf(parties.service) : current
+        yield* admit(
+          Availability.reasons(time!.prepared, {
+            start: input.start,
+            end,
+            bufferBeforeMinutes: buffers.bufferBeforeMinutes,
+            bufferAfterMinutes: buffers.bufferAfterMinutes
+          }),
+          input.override
+        )
+        if (holdsEnded) yield* storage.appointments.expireRequests(clinic.id, now)
+        const moved = new Appointment({
+          ...current,
+          start: input.start,
+          end,
+          bufferBeforeMinutes: buffers.bufferBeforeMinutes,
+          bufferAfterMinutes: buffers.bufferAfterMinutes,
+          roomIds: parties.rooms.map((r) => r.id),
+          version: current.version + 1,
+          updatedAt: now
+        }, { disableValidation: true })
+        const written = yield* storage.appointments.update(moved, { ...time!.expected, appointment: current.version }).pipe(
+          orAgain(last)
+        )
+        return written ? Option.some(moved) : Option.none()
+      })
+    )
+
+  return { book, reschedule, untilWritten }
 }

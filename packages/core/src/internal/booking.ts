@@ -1,6 +1,9 @@
 /**
- * What the Scheduling operations share: loading what a booking refers to, building the
- * availability context of one doctor, and turning the rule's reasons into errors.
+ * The deciding context of every Scheduling operation that asks "can this time be booked?": the
+ * parties (doctors, patient, service, rooms) and their time (rules, holidays, busy intervals),
+ * read in batches and turned into one `Availability.Prepared` per doctor. `availableSlots`,
+ * `explain`, `book`, `reschedule` and public requests all decide on what this builds, so a listed
+ * slot books and a refusal names what `explain` names.
  */
 import { createHash } from "node:crypto"
 import * as Effect from "effect/Effect"
@@ -8,21 +11,58 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { type Appointment, busyRange } from "../Appointment.js"
 import * as Availability from "../Availability.js"
-import type { ClinicService } from "../CatalogItem.js"
+import type { ClinicService, Room } from "../CatalogItem.js"
 import type { Clinic } from "../Clinic.js"
+import type { Doctor } from "../Doctor.js"
 import { Conflict, NotFound } from "../Errors.js"
 import { AppointmentId, type ClinicId, type DoctorId, type PatientId, type RoomId, type ServiceId, type StaffId } from "../Ids.js"
 import type { DoctorRules } from "../Schedule.js"
-import type { BookingAssumptions, Storage } from "../Storage.js"
+import type { BusyAppointment, DoctorFacts, Expected, Storage } from "../Storage.js"
 import { decode, invalid } from "./validation.js"
 
 const MINUTE = 60_000
 const DAY = 86_400_000
-
-/** Reasons an override may book through: working-time rules, notice and horizon; never a conflict or the past. */
-const overridable = new Set<Availability.ReasonCode>(["outside_hours", "break", "time_off", "holiday", "notice", "horizon"])
+/** Busy time is read this far around a range: wide enough for any buffers (at most 4 hours each side). */
+const BUFFER_REACH = 8 * 60 * MINUTE
 
 const noRules: DoctorRules = { weekly: [], breaks: [], timeOff: [], overrides: [] }
+
+/** Who and what a decision is about. */
+export interface Subject {
+  /** `undefined`: every active doctor who performs the service (every active doctor without one). */
+  readonly doctorIds: ReadonlyArray<DoctorId> | undefined
+  readonly patientId?: PatientId | undefined
+  readonly serviceId?: ServiceId | undefined
+  /** Rooms needed besides the service's own. */
+  readonly roomIds: ReadonlyArray<RoomId>
+}
+
+/** The parties of a decision, as read. */
+export interface Parties {
+  readonly doctors: ReadonlyArray<DoctorFacts>
+  readonly patientBlocked: boolean
+  readonly patientId: PatientId | undefined
+  readonly service: Option.Option<ClinicService>
+  /** The service's rooms and the extra ones, each once. */
+  readonly rooms: ReadonlyArray<Room>
+}
+
+/** One doctor's decision context for a range, and the versions a write must find unchanged. */
+export interface DoctorTime {
+  readonly doctor: Doctor
+  readonly prepared: Availability.Prepared
+  readonly expected: Expected
+}
+
+/** The buffers an appointment of `service` gets. */
+export const buffersOf = (service: Option.Option<ClinicService>) =>
+  Option.match(service, {
+    onNone: () => ({ bufferBeforeMinutes: 0, bufferAfterMinutes: 0 }),
+    onSome: (s) => ({ bufferBeforeMinutes: s.bufferBeforeMinutes, bufferAfterMinutes: s.bufferAfterMinutes })
+  })
+
+/** A request's fingerprint, to tell a retry from a different request with the same idempotency key. */
+export const fingerprint = (parts: ReadonlyArray<unknown>) => createHash("sha256").update(JSON.stringify(parts)).digest("base64url")
 
 /** The clinic-local dates whose holidays can matter to times in [from, to). */
 const holidayDates = (zone: string, from: number, to: number): readonly [string, string] => [
@@ -30,143 +70,124 @@ const holidayDates = (zone: string, from: number, to: number): readonly [string,
   Availability.zoned.date(zone, to + DAY)
 ]
 
-const fingerprint = (parts: ReadonlyArray<unknown>) => createHash("sha256").update(JSON.stringify(parts)).digest("base64url")
+const notFound = (entity: string, id: string) => new NotFound({ entity, id })
+const load = <A>(entity: string, id: string, found: Effect.Effect<Option.Option<A>>) =>
+  Effect.flatMap(found, Option.match({ onNone: () => Effect.fail(notFound(entity, id)), onSome: Effect.succeed }))
 
-/** How many doctors' rules, and how many services, a process remembers (each a few hundred bytes). */
-const REMEMBERED = 10_000
-
-/** The last `REMEMBERED` values set, by key. */
-const memory = <A>() => {
-  const values = new Map<string, A>()
-  return {
-    get: (key: string) => values.get(key),
-    set: (key: string, value: A) => {
-      values.delete(key)
-      if (values.size >= REMEMBERED) values.delete(values.keys().next().value!)
-      values.set(key, value)
-    }
-  }
-}
+/** Whether the doctor can take new bookings: active, and so is the staff account it links to. */
+const bookable = (facts: DoctorFacts) =>
+  facts.doctor.active && (Option.isNone(facts.doctor.staffId) || facts.accountStatus === "active")
 
 export const makeBooking = (storage: Storage) => {
-  /**
-   * Doctors' rules and services as last read, by clinic: what a booking may decide on before it
-   * reads anything, because the insert that follows checks them (`insertIf`). Never trusted otherwise.
-   */
-  const knownRules = memory<Option.Option<DoctorRules>>()
-  const knownServices = memory<ClinicService>()
-
-  const notFound = (entity: string, id: string) => new NotFound({ entity, id })
-  const load = <A>(entity: string, id: string, found: Effect.Effect<Option.Option<A>>) =>
-    Effect.flatMap(found, Option.match({ onNone: () => Effect.fail(notFound(entity, id)), onSome: Effect.succeed }))
-
   const loadDoctor = (clinicId: ClinicId, id: DoctorId) => load("Doctor", id, storage.doctors.findById(clinicId, id))
-  const loadPatientBlocked = (clinicId: ClinicId, patientId: PatientId) =>
-    Effect.map(load("Patient", patientId, storage.patients.findById(clinicId, patientId)), (p) => p.blocked)
-  const loadService = (clinicId: ClinicId, id: ServiceId) =>
-    Effect.tap(load("Service", id, storage.catalog.findService(clinicId, id)), (service) => knownServices.set(`${clinicId}/${id}`, service))
-  const rememberedService = (clinicId: ClinicId, id: ServiceId) => Option.fromNullable(knownServices.get(`${clinicId}/${id}`))
+  const loadService = (clinicId: ClinicId, id: ServiceId) => load("Service", id, storage.catalog.findService(clinicId, id))
   const loadAppointment = (clinicId: ClinicId, id: string) =>
     Effect.flatMap(decode(Schema.Struct({ id: AppointmentId }), { id }), (valid) =>
       Effect.map(load("Appointment", valid.id, storage.appointments.findById(clinicId, valid.id)), (row) => row.appointment))
-  const loadRooms = (clinicId: ClinicId, ids: ReadonlyArray<RoomId>) =>
+
+  /** Every active doctor who performs `service` (every active doctor without one). */
+  const performers = (clinicId: ClinicId, service: Option.Option<ClinicService>) =>
+    Effect.map(storage.doctors.list(clinicId, { active: true }), (doctors) =>
+      doctors.filter((d) =>
+        Option.match(service, { onNone: () => true, onSome: (s) => s.doctorIds.length === 0 || s.doctorIds.includes(d.id) })
+      ).map((d) => d.id))
+
+  /** The parties of `subject`: every id must exist in the clinic (`NotFound` otherwise). */
+  const parties = (clinic: Clinic, subject: Subject) =>
     Effect.gen(function*() {
-      const unique = [...new Set(ids)]
-      const rooms = yield* storage.catalog.findRooms(clinicId, unique)
-      const missing = unique.find((id) => !rooms.some((r) => r.id === id))
-      if (missing !== undefined) return yield* notFound("Room", missing)
-      if (rooms.some((r) => !r.active)) return yield* new Conflict({ reason: { _tag: "inactive_reference", field: "roomIds" } })
-      return unique
+      const clinicId = clinic.id
+      const [service, patient, named] = yield* Effect.all([
+        subject.serviceId === undefined ? Effect.succeed(Option.none<ClinicService>()) : Effect.map(loadService(clinicId, subject.serviceId), Option.some),
+        subject.patientId === undefined ? Effect.succeed(undefined) : load("Patient", subject.patientId, storage.patients.findById(clinicId, subject.patientId)),
+        subject.doctorIds === undefined ? Effect.succeed(undefined) : storage.schedules.facts(clinicId, subject.doctorIds)
+      ], { concurrency: "unbounded" })
+      const roomIds = [...new Set([...Option.match(service, { onNone: () => [], onSome: (s) => s.roomIds }), ...subject.roomIds])]
+      const [rooms, doctors] = yield* Effect.all([
+        roomIds.length === 0 ? Effect.succeed([]) : storage.catalog.findRooms(clinicId, roomIds),
+        named !== undefined
+          ? Effect.succeed(named)
+          : Effect.flatMap(performers(clinicId, service), (ids) => storage.schedules.facts(clinicId, ids))
+      ], { concurrency: "unbounded" })
+      if (subject.doctorIds !== undefined) {
+        const missing = subject.doctorIds.find((id) => !doctors.some((f) => f.doctor.id === id))
+        if (missing !== undefined) return yield* notFound("Doctor", missing)
+      }
+      const missingRoom = roomIds.find((id) => !rooms.some((r) => r.id === id))
+      if (missingRoom !== undefined) return yield* notFound("Room", missingRoom)
+      // In the order asked for (or by id), so results do not depend on how the database returned them.
+      const order = subject.doctorIds ?? doctors.map((f) => f.doctor.id).sort()
+      const ordered = [...new Set(order)].map((id) => doctors.find((f) => f.doctor.id === id)!)
+      return {
+        doctors: ordered,
+        patientBlocked: patient?.blocked ?? false,
+        patientId: subject.patientId,
+        service,
+        rooms
+      } satisfies Parties
     })
 
-  /** The rule's context: the clinic's zone and settings, and the facts about the doctor's time. */
-  const contextOf = (
-    clinic: Clinic,
-    now: number,
-    facts: Pick<Availability.Context, "holidays" | "busy" | "doctorActive" | "patientBlocked"> & {
-      readonly rules: Option.Option<DoctorRules>
-    }
-  ): Availability.Context => ({
-    ...facts,
-    zone: clinic.timeZone,
-    rules: Option.getOrElse(facts.rules, () => noRules),
-    now,
-    slotMinutes: clinic.settings.slotMinutes,
-    minimumNoticeMinutes: clinic.settings.minimumNoticeMinutes,
-    bookingHorizonDays: clinic.settings.bookingHorizonDays
-  })
-
   /**
-   * The availability context of one doctor for times in [from, to): the doctor, the patient's
-   * block, the rules, the holidays and the busy time of every occupant, read in one round trip.
-   * `holdsEnded`: requests past their hold were in that time (they do not count, but must be marked
-   * expired before a write meets them in the database).
+   * The time of `parties` in [from, to) at `now`: each doctor's rules, the clinic's holidays and the
+   * busy time of every occupant, read in one go. `holdsEnded`: requests past their hold were in that
+   * time (they do not count, but must be marked expired before a write meets them in the database).
    */
-  const contextFor = (
-    clinic: Clinic,
-    doctorId: DoctorId,
-    occupants: { readonly patientId?: PatientId | undefined; readonly roomIds: ReadonlyArray<RoomId> },
-    from: number,
-    to: number,
-    now: number,
-    excludeId?: AppointmentId
-  ) =>
+  const timeOf = (clinic: Clinic, p: Parties, from: number, to: number, now: number, excludeId?: AppointmentId) =>
     Effect.gen(function*() {
       const zone = clinic.timeZone
-      const [doctor, patientBlocked, rules, holidays, busy] = yield* Effect.all([
-        loadDoctor(clinic.id, doctorId),
-        occupants.patientId === undefined ? Effect.succeed(false) : loadPatientBlocked(clinic.id, occupants.patientId),
-        storage.schedules.rules(clinic.id, doctorId),
+      const roomIds = p.rooms.map((r) => r.id)
+      const [holidays, busy] = yield* Effect.all([
         storage.schedules.holidays(clinic.id, ...holidayDates(zone, from, to)),
-        // Wide enough for any buffers (at most 4 hours each side).
         storage.appointments.blocking(
           clinic.id,
-          { doctorId, patientId: occupants.patientId, roomIds: occupants.roomIds },
-          from - 8 * 60 * MINUTE,
-          to + 8 * 60 * MINUTE,
+          { doctorIds: p.doctors.map((f) => f.doctor.id), patientId: p.patientId, roomIds },
+          from - BUFFER_REACH,
+          to + BUFFER_REACH,
           now,
           excludeId
         )
       ], { concurrency: "unbounded" })
-      knownRules.set(`${clinic.id}/${doctorId}`, rules)
-      const context = contextOf(clinic, now, {
-        rules,
-        holidays: holidays.map((h) => h.date),
-        busy: busy.flatMap((a) => (a.holdEnded ? [] : [{ id: a.id, start: a.start, end: a.end, ...busyRange(a) }])),
-        doctorActive: doctor.active,
-        patientBlocked
+      const live = busy.filter((a) => !a.holdEnded)
+      const asBusy = (a: BusyAppointment): Availability.Busy => ({ id: a.id, start: a.start, end: a.end, ...busyRange(a) })
+      const patientBusy = live.filter((a) => a.occupies === "patient").map(asBusy)
+      const roomBusy = live.filter((a) => a.occupies === "room").map(asBusy)
+      const holidayDatesList = holidays.map((h) => h.date)
+      const serviceActive = Option.match(p.service, { onNone: () => true, onSome: (s) => s.active })
+      const doctors = p.doctors.map((facts): DoctorTime => {
+        const { doctor } = facts
+        const context: Availability.Context = {
+          zone,
+          rules: Option.getOrElse(facts.rules, () => noRules),
+          holidays: holidayDatesList,
+          busy: live.filter((a) => a.occupies === "doctor" && a.doctorId === doctor.id).map(asBusy),
+          patientBusy,
+          roomBusy,
+          now,
+          slotMinutes: clinic.settings.slotMinutes,
+          minimumNoticeMinutes: clinic.settings.minimumNoticeMinutes,
+          bookingHorizonDays: clinic.settings.bookingHorizonDays,
+          doctorActive: bookable(facts),
+          patientBlocked: p.patientBlocked,
+          serviceActive,
+          performed: Option.match(p.service, {
+            onNone: () => true,
+            onSome: (s) => s.doctorIds.length === 0 || s.doctorIds.includes(doctor.id)
+          }),
+          roomsActive: p.rooms.every((r) => r.active)
+        }
+        return {
+          doctor,
+          prepared: Availability.prepare(context, from, to),
+          expected: {
+            doctor: { id: doctor.id, version: doctor.version },
+            service: Option.getOrUndefined(Option.map(p.service, (s) => ({ id: s.id, version: s.version }))),
+            rooms: p.rooms.map((r) => ({ id: r.id, version: r.version }))
+          }
+        }
       })
-      return { doctor, prepared: Availability.prepare(context, from, to), holdsEnded: busy.some((a) => a.holdEnded) }
+      return { doctors, holdsEnded: busy.some((a) => a.holdEnded) }
     })
 
-  /**
-   * The availability context a booking of `doctorId` assumes before reading anything: the rules
-   * last read, no holiday, no busy time, an active doctor and a patient who is not blocked. `None`
-   * when the rules were never read here. `insertIf` checks every assumption as it writes.
-   */
-  const assumedContext = (clinic: Clinic, doctorId: DoctorId, from: number, to: number, now: number) =>
-    Option.map(Option.fromNullable(knownRules.get(`${clinic.id}/${doctorId}`)), (rules) => {
-      const context = contextOf(clinic, now, { rules, holidays: [], busy: [], doctorActive: true, patientBlocked: false })
-      const assumptions: BookingAssumptions = { rules, noHolidays: holidayDates(clinic.timeZone, from, to) }
-      return { prepared: Availability.prepare(context, from, to), assumptions }
-    })
-
-  /** The reasons that keep a time from being booked (an override passes the working-time reasons). */
-  const refusals = (reasons: ReadonlyArray<Availability.Reason>, override: boolean) =>
-    reasons.filter((r) => !(override && overridable.has(r.code)))
-
-  /** Refuses a time the rule does not admit. */
-  const admit = (reasons: ReadonlyArray<Availability.Reason>, override: boolean) => {
-    const blocking = refusals(reasons, override)
-    if (blocking.length === 0) return Effect.void
-    const taken = blocking.flatMap((r) => (r.code === "booked" || r.code === "buffer" ? r.appointmentIds ?? [] : []))
-    return Effect.fail(
-      taken.length > 0
-        ? new Conflict({ reason: { _tag: "slot_taken", appointmentIds: taken } })
-        : new Conflict({ reason: { _tag: "not_bookable", reasons: blocking.map((r) => ({ code: r.code })) } })
-    )
-  }
-
+  /** The end of an appointment starting at `start`: the service's duration, or the given end. */
   const timing = (service: Option.Option<ClinicService>, start: number, end: number | undefined) =>
     Effect.gen(function*() {
       const resolvedEnd = Option.match(service, {
@@ -179,22 +200,26 @@ export const makeBooking = (storage: Storage) => {
       return resolvedEnd
     })
 
-
   const ownerOf = (clinicId: ClinicId, appointment: Appointment) =>
     Effect.map(loadDoctor(clinicId, appointment.doctorId), (d) => Option.getOrNull(d.staffId) as StaffId | null)
 
-  return {
-    admit,
-    assumedContext,
-    contextFor,
-    fingerprint,
-    refusals,
-    loadAppointment,
-    loadDoctor,
-    loadRooms,
-    loadService,
-    rememberedService,
-    ownerOf,
-    timing
+  return { loadAppointment, loadDoctor, ownerOf, parties, timeOf, timing }
+}
+
+/** The reasons that keep a time from being booked (an override passes the working-time reasons). */
+export const refusals = (reasons: ReadonlyArray<Availability.Reason>, override: boolean) =>
+  reasons.filter((r) => !(override && Availability.overridable.has(r.code)))
+
+/**
+ * Refuses a time the rule does not admit: `slot_taken` naming the appointments in the way when
+ * that is all that refuses it, otherwise `not_bookable` with every reason, as `explain` gives them.
+ */
+export const admit = (reasons: ReadonlyArray<Availability.Reason>, override: boolean) => {
+  const blocking = refusals(reasons, override)
+  if (blocking.length === 0) return Effect.void
+  if (blocking.every((r) => Availability.conflictCodes.has(r.code))) {
+    const taken = [...new Set(blocking.flatMap((r) => r.appointmentIds ?? []))]
+    return Effect.fail(new Conflict({ reason: { _tag: "slot_taken", appointmentIds: taken } }))
   }
+  return Effect.fail(new Conflict({ reason: { _tag: "not_bookable", reasons: blocking } }))
 }

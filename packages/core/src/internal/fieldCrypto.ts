@@ -85,7 +85,6 @@ export const make = (masterKeys: MasterKeys): FieldCrypto => {
         const key = macKey(wrapped, clinicId, purpose)
         return (data: string) => createHmac("sha256", key).update(data).digest("base64url")
       }),
-    macKey: (wrapped, clinicId, purpose) => Effect.sync(() => macKey(wrapped, clinicId, purpose)),
     blindIndex: (wrapped, clinicId, column, value) =>
       Effect.sync(() =>
         createHmac("sha256", unwrap(wrapped, clinicId).index).update(`${column}|${normalizeIdentifier(value)}`).digest("base64url")

@@ -52,9 +52,9 @@ const refusal = (
   stored: boolean | undefined
 ): Refusal | undefined => {
   if (!clinic.active) return new Inactive({ reason: "clinic_inactive" })
-  if (principal._tag === "Public") {
-    return spec.key === "public" ? undefined : new PermissionDenied({ permission: spec.key, reason: "wrong_principal" })
-  }
+  // An anonymous caller is not authenticated: a staff operation asks it to sign in (a host's 401),
+  // it is not a signed-in user lacking a grant (403).
+  if (principal._tag === "Public") return spec.key === "public" ? undefined : new Unauthenticated()
   if (principal._tag === "System") {
     return spec.key === "admin" || spec.key === "self" || spec.key === "platform"
       ? new PermissionDenied({ permission: spec.key, reason: "wrong_principal" })

@@ -56,7 +56,7 @@ export const seedClinic = (label: string, patientCount = 1) =>
           })).pipe(asAdmin)
     )
     const storage = yield* Storage
-    const room = new Room({ id: randomUUID() as RoomId, clinicId: clinic.id, name: "Room 1", kind: "room", active: true })
+    const room = new Room({ id: randomUUID() as RoomId, clinicId: clinic.id, name: "Room 1", kind: "room", active: true, version: 1 })
     const service = new ClinicService({
       id: randomUUID() as ServiceId,
       clinicId: clinic.id,
@@ -67,7 +67,8 @@ export const seedClinic = (label: string, patientCount = 1) =>
       priceMinor: 5000,
       active: true,
       doctorIds: [doctor.id],
-      roomIds: [room.id]
+      roomIds: [room.id],
+      version: 1
     })
     const start = Date.UTC(2030, 0, 7, 9)
     const now = Date.now()
@@ -103,7 +104,7 @@ export const seedClinic = (label: string, patientCount = 1) =>
         overrides: []
       }, now)
       yield* storage.schedules.putHoliday(clinic.id, { date: "2030-01-01", name: "New Year" })
-      yield* storage.appointments.insert({ appointment, requestFingerprint: null })
+      yield* storage.appointments.insert({ appointment, requestFingerprint: null }, {})
     }).pipe(storage.transaction(clinic.id), Effect.orDie)
 
     const raw = yield* RawAccess

@@ -8,7 +8,9 @@ import { Appointment, blockingStatuses, busyRange, isBlocking } from "@clinicore
 import { ClinicService, Room } from "@clinicore/core/CatalogItem"
 import { Conflict } from "@clinicore/core/Errors"
 import type { AppointmentId, ClinicId, DoctorId, PatientId, RoomId, ServiceId, StaffId } from "@clinicore/core/Ids"
+import type { Doctor } from "@clinicore/core/Doctor"
 import { DoctorRules } from "@clinicore/core/Schedule"
+import type { StaffStatus } from "@clinicore/core/StaffAccount"
 import type * as Storage from "@clinicore/core/Storage"
 import type * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
@@ -25,6 +27,7 @@ export interface Context {
   readonly sql: SqlClient.SqlClient
   readonly dialect: Dialect
   readonly guard: <A>(effect: Effect.Effect<A, SqlError>, on?: Handlers) => Effect.Effect<A, Conflict>
+  readonly toDoctor: (row: Row) => Doctor
 }
 
 /**
@@ -34,6 +37,9 @@ export interface Context {
 const appointmentDependentTables: ReadonlyArray<readonly [kind: string, table: string]> = []
 
 const unique = <A>(values: ReadonlyArray<A>): ReadonlyArray<A> => [...new Set(values)]
+
+/** The idempotency key was taken by a concurrent request: not an error, the caller decides again. */
+const idempotencyTaken = new Conflict({ reason: { _tag: "idempotency_key_reused", key: "" } })
 
 /** Groups `(owner, value)` rows into a map from owner to its values, in row order. */
 const group = (rows: ReadonlyArray<Row>, owner: string, value: string) => {
@@ -82,7 +88,8 @@ const toService = (r: Row, doctorIds: ReadonlyArray<string>, roomIds: ReadonlyAr
     priceMinor: Number(r.price_minor),
     active: bool(r.active),
     doctorIds: doctorIds as ReadonlyArray<DoctorId>,
-    roomIds: roomIds as ReadonlyArray<RoomId>
+    roomIds: roomIds as ReadonlyArray<RoomId>,
+    version: Number(r.version)
   }, { disableValidation: true })
 
 const toRoom = (r: Row) =>
@@ -91,24 +98,15 @@ const toRoom = (r: Row) =>
     clinicId: r.clinic_id as ClinicId,
     name: r.name as string,
     kind: r.kind as Room["kind"],
-    active: bool(r.active)
+    active: bool(r.active),
+    version: Number(r.version)
   }, { disableValidation: true })
 
 const decodeRules = Schema.decodeUnknown(DoctorRules)
-const storedRules = new WeakMap<DoctorRules, string>()
-
-/** Rules as `setRules` stores them, once per rules value: what `insertIf` compares the column with. */
-const rulesText = (rules: DoctorRules): string => {
-  let text = storedRules.get(rules)
-  if (text === undefined) {
-    text = JSON.stringify(Schema.encodeSync(DoctorRules)(rules))
-    storedRules.set(rules, text)
-  }
-  return text
-}
+const rulesText = (rules: DoctorRules): string => JSON.stringify(Schema.encodeSync(DoctorRules)(rules))
 
 /** @internal */
-export const make = ({ dialect, guard, sql }: Context): {
+export const make = ({ dialect, guard, sql, toDoctor }: Context): {
   readonly schedules: Storage.ScheduleRepository
   readonly catalog: Storage.CatalogRepository
   readonly appointments: Storage.AppointmentRepository
@@ -138,11 +136,32 @@ export const make = ({ dialect, guard, sql }: Context): {
             : Effect.map(Effect.orDie(decodeRules(json(rows[0].rules))), Option.some)
         )
       ),
+    facts: (clinicId, doctorIds) =>
+      doctorIds.length === 0 ? Effect.succeed([]) : orDie(sql`SELECT d.*, s.status AS account_status, ds.rules AS rules
+        FROM doctors d
+        LEFT JOIN staff s ON s.clinic_id = d.clinic_id AND s.id = d.staff_id
+        LEFT JOIN doctor_schedules ds ON ds.clinic_id = d.clinic_id AND ds.doctor_id = d.id
+        WHERE d.clinic_id = ${clinicId} AND d.id IN ${sql.in(unique(doctorIds))}`).pipe(
+        Effect.flatMap((rows) =>
+          Effect.forEach(rows, (r) =>
+            Effect.map(
+              r.rules == null ? Effect.succeed(Option.none<DoctorRules>()) : Effect.map(Effect.orDie(decodeRules(json(r.rules))), Option.some),
+              (rules): Storage.DoctorFacts => ({
+                doctor: toDoctor(r),
+                accountStatus: r.account_status == null ? null : (r.account_status as StaffStatus),
+                rules
+              })
+            ))
+        )
+      ),
     setRules: (clinicId, doctorId, rules, at) =>
       Effect.suspend(() =>
-        orDie(sql`INSERT INTO doctor_schedules (clinic_id, doctor_id, rules, updated_at)
-          VALUES (${clinicId}, ${doctorId}, ${rulesText(rules)}, ${dialect.instant(at)})
-          ON CONFLICT (clinic_id, doctor_id) DO UPDATE SET rules = excluded.rules, updated_at = excluded.updated_at`)
+        orDie(Effect.zipRight(
+          sql`INSERT INTO doctor_schedules (clinic_id, doctor_id, rules, updated_at)
+            VALUES (${clinicId}, ${doctorId}, ${rulesText(rules)}, ${dialect.instant(at)})
+            ON CONFLICT (clinic_id, doctor_id) DO UPDATE SET rules = excluded.rules, updated_at = excluded.updated_at`,
+          sql`UPDATE doctors SET version = version + 1 WHERE clinic_id = ${clinicId} AND id = ${doctorId}`
+        ))
       ).pipe(Effect.asVoid),
     holidays: (clinicId, from, to) =>
       orDie(sql`SELECT date, name FROM clinic_holidays
@@ -210,7 +229,7 @@ export const make = ({ dialect, guard, sql }: Context): {
       atomically(Effect.zipRight(
         orDie(sql`UPDATE services SET name = ${s.name}, duration_minutes = ${s.durationMinutes},
             buffer_before_minutes = ${s.bufferBeforeMinutes}, buffer_after_minutes = ${s.bufferAfterMinutes},
-            price_minor = ${s.priceMinor}, active = ${dialect.bool(s.active)}
+            price_minor = ${s.priceMinor}, active = ${dialect.bool(s.active)}, version = version + 1
           WHERE clinic_id = ${s.clinicId} AND id = ${s.id}`),
         serviceLinks(s)
       )).pipe(Effect.catchTag("SqlError", Effect.die)),
@@ -276,21 +295,22 @@ export const make = ({ dialect, guard, sql }: Context): {
 
   /**
    * The blocking appointments of any of `occupants` whose busy interval overlaps `[from, to)`, as
-   * one `UNION` with a branch per occupant (the doctor, the patient, the rooms through their room
+   * one `UNION` with a branch per occupant (the doctors, the patient, the rooms through their room
    * rows, which carry their own blocking flag), each answered by that occupant's own index: an
    * `OR` of occupants makes both planners scan every appointment of the clinic. `columns` is the
-   * select list over the appointment aliased `a`; `where` further conditions on it.
+   * select list over the appointment aliased `a`, given the branch's occupant; `where` further
+   * conditions on it.
    */
   const occupying = (
     clinicId: ClinicId,
     occupants: Storage.Occupants,
     from: number,
     to: number,
-    columns: Fragment,
+    columns: (occupies: Storage.BusyAppointment["occupies"]) => Fragment,
     where: ReadonlyArray<Fragment>
   ): Fragment | undefined => {
-    const branch = (whose: Fragment) =>
-      sql`SELECT ${columns} FROM appointments a WHERE ${
+    const branch = (occupies: Storage.BusyAppointment["occupies"], whose: Fragment) =>
+      sql`SELECT ${columns(occupies)} FROM appointments a WHERE ${
         sql.and([
           sql`a.clinic_id = ${clinicId}`,
           whose,
@@ -299,14 +319,20 @@ export const make = ({ dialect, guard, sql }: Context): {
           ...where
         ])
       }`
+    const doctors = occupants.doctorIds === undefined ? [] : unique(occupants.doctorIds)
     const rooms = occupants.roomIds === undefined ? [] : unique(occupants.roomIds)
     const branches = [
-      ...(occupants.doctorId === undefined ? [] : [branch(sql`a.doctor_id = ${occupants.doctorId}`)]),
-      ...(occupants.patientId === undefined ? [] : [branch(sql`a.patient_id = ${occupants.patientId}`)]),
+      ...(doctors.length === 0 ? [] : [
+        branch("doctor", doctors.length === 1 ? sql`a.doctor_id = ${doctors[0]}` : sql`a.doctor_id IN ${sql.in(doctors)}`)
+      ]),
+      ...(occupants.patientId === undefined ? [] : [branch("patient", sql`a.patient_id = ${occupants.patientId}`)]),
       ...(rooms.length === 0 ? [] : [
-        branch(sql`a.id IN (SELECT r.appointment_id FROM appointment_rooms r
+        branch(
+          "room",
+          sql`a.id IN (SELECT r.appointment_id FROM appointment_rooms r
           WHERE r.clinic_id = ${clinicId} AND r.room_id IN ${sql.in(rooms)} AND r.blocking
-            AND ${dialect.busyOverlaps(sql, "r", from, to)})`)
+            AND ${dialect.busyOverlaps(sql, "r", from, to)})`
+        )
       ])
     ]
     return branches.length === 0 ? undefined : sql.join(" UNION ", false)(branches)
@@ -320,9 +346,13 @@ export const make = ({ dialect, guard, sql }: Context): {
    */
   const conflicting = (a: Appointment) => {
     const { busyEnd, busyStart } = busyRange(a)
-    const union = occupying(a.clinicId, a, busyStart, busyEnd, sql`a.id`, [sql`a.id <> ${a.id}`])!
+    const occupants = { doctorIds: [a.doctorId], patientId: a.patientId, roomIds: a.roomIds }
+    const union = occupying(a.clinicId, occupants, busyStart, busyEnd, () => sql`a.id`, [sql`a.id <> ${a.id}`])!
     return orDie(sql`${union} ORDER BY id`).pipe(Effect.map((rows) => rows.map((r) => String(r.id))))
   }
+
+  const taken = (appointmentIds: ReadonlyArray<string>) => new Conflict({ reason: { _tag: "slot_taken", appointmentIds } })
+  const slotTaken = (a: Appointment) => Effect.map(conflicting(a), taken)
 
   /**
    * Which reference of `a` does not exist in its clinic (a foreign-key violation names no column
@@ -375,53 +405,61 @@ export const make = ({ dialect, guard, sql }: Context): {
   }
 
   /**
-   * Writes the appointment row and its room rows as one unit and maps what the database refused.
-   * An overlap is `slot_taken` with the appointments in the way, queried after the unit rolled
-   * back (on Postgres the other writer has committed by then: the constraint waits for it).
-   * Writers sharing an occupant take turns first (`serializeOccupants`); should Postgres still
-   * break a deadlock between two overlapping writers (one that did not take turns, such as a
-   * host's own SQL) by aborting this one, it runs again and meets the winner's row the usual way.
+   * The versions a write was decided on still hold: a compare of each stored version with the
+   * one read, in the statement that writes. Decides nothing about the rules themselves.
    */
-  const write = (a: Appointment, statement: Effect.Effect<unknown, SqlError>, fresh: boolean) =>
-    guard(
-      atomically(Effect.all([
-        isBlocking(a.status)
-          ? dialect.serializeOccupants(sql, [
-            `${a.clinicId}:doctor:${a.doctorId}`,
-            `${a.clinicId}:patient:${a.patientId}`,
-            ...a.roomIds.map((room) => `${a.clinicId}:room:${room}`)
-          ])
-          : Effect.void,
-        statement,
-        writeRooms(a, fresh)
-      ], { discard: true })).pipe(
-        Effect.retry({ times: 10, while: (e) => dialect.classify(e).kind === "retry" })
-      ),
-      {
-        unique: (detail) =>
-          detail.includes("idempotency_key") && a.idempotencyKey !== null
-            ? new Conflict({ reason: { _tag: "idempotency_key_reused", key: a.idempotencyKey } })
-            : undefined,
-        foreignKey: () => Effect.map(missingReference(a), crossClinic),
-        exclusion: () =>
-          Effect.map(conflicting(a), (appointmentIds) => new Conflict({ reason: { _tag: "slot_taken", appointmentIds } }))
-      }
-    ).pipe(Effect.asVoid)
+  const versionsHold = (clinicId: ClinicId, expected: Storage.Expected): ReadonlyArray<Fragment> => {
+    const same = (table: string, id: string, version: number) =>
+      sql`(SELECT version FROM ${sql(table)} WHERE clinic_id = ${clinicId} AND id = ${id}) = ${version}`
+    return [
+      ...(expected.doctor === undefined ? [] : [same("doctors", expected.doctor.id, expected.doctor.version)]),
+      ...(expected.service === undefined ? [] : [same("services", expected.service.id, expected.service.version)]),
+      ...(expected.rooms ?? []).map((r) => same("rooms", r.id, r.version))
+    ]
+  }
 
   /** Columns of an appointment's foreign keys, as named in their constraints, and their fields. */
   const referenceFields = [["doctor", "doctorId"], ["patient", "patientId"], ["service", "serviceId"], ["created_by", "createdBy"]] as const
 
+  /** What a foreign-key violation of `a` means: Postgres names the constraint, SQLite is asked. */
+  const missing = (a: Appointment) => (detail: string) => {
+    const named = referenceFields.find(([column]) => detail.includes(column))
+    return named !== undefined ? crossClinic(named[1]) : Effect.map(missingReference(a), crossClinic)
+  }
+
   /**
-   * Why `a` was not written: the appointments in the way (`slot_taken`), or else its idempotency
-   * key, taken meanwhile by a concurrent request.
+   * Writes the appointment row (`statement`, which returns the ids it wrote) and its room rows as
+   * one unit, and maps what the database refused. An overlap is `slot_taken` with the appointments
+   * in the way, queried after the unit rolled back (on Postgres the other writer has committed by
+   * then: the constraint waits for it). Writers sharing an occupant take turns first
+   * (`serializeOccupants`); should Postgres still break a deadlock between two overlapping writers
+   * (one that did not take turns, such as a host's own SQL) by aborting this one, it runs again
+   * and meets the winner's row the usual way. `false` when the statement wrote nothing (a version
+   * moved on) or the idempotency key was taken meanwhile.
    */
-  const refused = (a: Appointment) =>
-    Effect.flatMap(conflicting(a), (appointmentIds) =>
-      appointmentIds.length > 0
-        ? Effect.succeed(new Conflict({ reason: { _tag: "slot_taken", appointmentIds } }))
-        : a.idempotencyKey !== null
-        ? Effect.succeed(new Conflict({ reason: { _tag: "idempotency_key_reused", key: a.idempotencyKey } }))
-        : Effect.dieMessage(`appointment ${a.id} was neither written nor in anyone's way`))
+  const write = (a: Appointment, statement: Effect.Effect<ReadonlyArray<Row>, SqlError>, fresh: boolean) =>
+    guard(
+      atomically(Effect.gen(function*() {
+        if (isBlocking(a.status)) {
+          yield* dialect.serializeOccupants(sql, [
+            `${a.clinicId}:doctor:${a.doctorId}`,
+            `${a.clinicId}:patient:${a.patientId}`,
+            ...a.roomIds.map((room) => `${a.clinicId}:room:${room}`)
+          ])
+        }
+        const written = yield* statement
+        if (written.length === 0) return false
+        yield* writeRooms(a, fresh)
+        return true
+      })).pipe(
+        Effect.retry({ times: 10, while: (e) => dialect.classify(e).kind === "retry" })
+      ),
+      {
+        unique: (detail) => (detail.includes("idempotency_key") ? Effect.succeed(idempotencyTaken) : undefined),
+        foreignKey: missing(a),
+        exclusion: () => slotTaken(a)
+      }
+    ).pipe(Effect.catchIf((e) => e === idempotencyTaken, () => Effect.succeed(false)))
 
   const appointmentDependents = (clinicId: ClinicId, id: AppointmentId): Effect.Effect<Storage.Dependents> =>
     appointmentDependentTables.length === 0
@@ -446,55 +484,29 @@ export const make = ({ dialect, guard, sql }: Context): {
       ${a.version}, ${dialect.instant(a.createdAt)}, ${dialect.instant(a.updatedAt)}`
   }
 
-  /** The service of `a` is active, has no rooms, performs its doctor, and still gives it its length and buffers. */
-  const serviceUnchanged = (a: Appointment, serviceId: ServiceId) =>
-    sql`EXISTS (SELECT 1 FROM services s WHERE s.clinic_id = ${a.clinicId} AND s.id = ${serviceId} AND s.active = ${dialect.bool(true)}
-        AND s.duration_minutes = ${(a.end - a.start) / 60_000} AND s.buffer_before_minutes = ${a.bufferBeforeMinutes}
-        AND s.buffer_after_minutes = ${a.bufferAfterMinutes})
-      AND NOT EXISTS (SELECT 1 FROM service_rooms WHERE clinic_id = ${a.clinicId} AND service_id = ${serviceId})
-      AND (NOT EXISTS (SELECT 1 FROM service_doctors WHERE clinic_id = ${a.clinicId} AND service_id = ${serviceId})
-        OR EXISTS (SELECT 1 FROM service_doctors WHERE clinic_id = ${a.clinicId} AND service_id = ${serviceId} AND doctor_id = ${a.doctorId}))`
-
   const appointments: Storage.AppointmentRepository = {
-    insert: ({ appointment: a, requestFingerprint }) => {
-      const row = sql`INSERT INTO appointments (${appointmentColumns}) VALUES (${appointmentValues(a, requestFingerprint)})`
-      if (a.roomIds.length > 0) return write(a, row, true)
+    insert: ({ appointment: a, requestFingerprint }, expected) => {
+      const hold = versionsHold(a.clinicId, expected)
+      const row = sql`INSERT INTO appointments (${appointmentColumns}) SELECT ${appointmentValues(a, requestFingerprint)}
+        WHERE ${hold.length === 0 ? sql`1 = 1` : sql.and(hold)}`
+      if (a.roomIds.length > 0) return write(a, sql`${row} RETURNING id`, true)
       // Without rooms the row is one statement, atomic by itself: no savepoint, no turn-taking.
-      // Postgres resolves a conflict with a concurrent writer itself (speculative insertion waits
-      // for it, then does nothing), and the transaction stays usable to name what was in the way.
+      // Postgres resolves a race with a concurrent writer itself (speculative insertion waits for
+      // it, then writes nothing), and the caller decides again on what is then committed.
       return guard(sql`${row} ON CONFLICT DO NOTHING RETURNING id`, {
-        // Postgres names the constraint (and has aborted the transaction, so it cannot be asked).
-        foreignKey: (detail) => {
-          const named = referenceFields.find(([column]) => detail.includes(column))
-          return named !== undefined ? crossClinic(named[1]) : Effect.map(missingReference(a), crossClinic)
-        },
-        exclusion: () => refused(a)
+        foreignKey: missing(a),
+        // SQLite's overlap trigger aborts the statement (its transaction stays usable).
+        exclusion: () => slotTaken(a)
       }).pipe(
-        Effect.flatMap((rows) => (rows.length > 0 ? Effect.void : Effect.flatMap(refused(a), Effect.fail)))
+        Effect.flatMap((rows) =>
+          rows.length > 0
+            ? Effect.succeed(true)
+            // Nothing written: an overlap (named), or else a version or the idempotency key moved on.
+            : Effect.flatMap(conflicting(a), (ids) => (ids.length > 0 ? Effect.fail(taken(ids)) : Effect.succeed(false)))
+        )
       )
     },
-    insertIf: ({ appointment: a, requestFingerprint }, assumptions) => {
-      const [holidaysFrom, holidaysTo] = assumptions.noHolidays
-      const rules = sql`SELECT 1 FROM doctor_schedules WHERE clinic_id = ${a.clinicId} AND doctor_id = ${a.doctorId}`
-      return sql`INSERT INTO appointments (${appointmentColumns}) SELECT ${appointmentValues(a, requestFingerprint)}
-        WHERE EXISTS (SELECT 1 FROM doctors WHERE clinic_id = ${a.clinicId} AND id = ${a.doctorId} AND active = ${dialect.bool(true)})
-          AND EXISTS (SELECT 1 FROM patients WHERE clinic_id = ${a.clinicId} AND id = ${a.patientId} AND blocked = ${dialect.bool(false)})
-          AND ${
-        Option.match(assumptions.rules, {
-          onNone: () => sql`NOT EXISTS (${rules})`,
-          onSome: (stored) => sql`EXISTS (${rules} AND rules = ${rulesText(stored)})`
-        })
-      }
-          AND NOT EXISTS (SELECT 1 FROM clinic_holidays
-            WHERE clinic_id = ${a.clinicId} AND date >= ${holidaysFrom} AND date <= ${holidaysTo})
-          AND ${a.serviceId === null ? sql`1 = 1` : serviceUnchanged(a, a.serviceId)}
-        ON CONFLICT DO NOTHING RETURNING id`.pipe(
-        Effect.map((rows) => rows.length > 0),
-        // SQLite's overlap trigger aborts the statement (the transaction stays usable): not written.
-        Effect.catchAll((error) => dialect.classify(error).kind === "exclusion" ? Effect.succeed(false) : Effect.die(error))
-      )
-    },
-    update: (a) =>
+    update: (a, expected) =>
       write(
         a,
         sql`UPDATE appointments SET doctor_id = ${a.doctorId}, patient_id = ${a.patientId}, service_id = ${a.serviceId},
@@ -505,7 +517,14 @@ export const make = ({ dialect, guard, sql }: Context): {
             idempotency_key = ${a.idempotencyKey}, source = ${a.source},
             expires_at = ${a.expiresAt === null ? null : dialect.instant(a.expiresAt)}, version = ${a.version},
             updated_at = ${dialect.instant(a.updatedAt)}
-          WHERE clinic_id = ${a.clinicId} AND id = ${a.id}`,
+          WHERE ${
+          sql.and([
+            sql`clinic_id = ${a.clinicId}`,
+            sql`id = ${a.id}`,
+            ...(expected.appointment === undefined ? [] : [sql`version = ${expected.appointment}`]),
+            ...versionsHold(a.clinicId, expected)
+          ])
+        } RETURNING id`,
         false
       ),
     findById: (clinicId, id) =>
@@ -522,14 +541,17 @@ export const make = ({ dialect, guard, sql }: Context): {
         occupants,
         from,
         to,
-        sql`a.id, a.start_at, a.end_at, a.buffer_before_minutes, a.buffer_after_minutes,
+        (occupies) =>
+          sql`${occupies} AS occupies, a.id, a.doctor_id, a.start_at, a.end_at, a.buffer_before_minutes, a.buffer_after_minutes,
           (a.status = 'requested' AND a.expires_at IS NOT NULL AND a.expires_at <= ${dialect.instant(now)}) AS hold_ended`,
         excludeId === undefined ? [] : [sql`a.id <> ${excludeId}`]
       )
       if (union === undefined) return Effect.succeed([])
       return orDie(sql`${union} ORDER BY start_at, id`).pipe(Effect.map((rows) =>
         rows.map((r): Storage.BusyAppointment => ({
+          occupies: r.occupies as Storage.BusyAppointment["occupies"],
           id: r.id as AppointmentId,
+          doctorId: r.doctor_id as DoctorId,
           start: ms(r.start_at),
           end: ms(r.end_at),
           bufferBeforeMinutes: Number(r.buffer_before_minutes),
@@ -553,14 +575,13 @@ export const make = ({ dialect, guard, sql }: Context): {
         return ids
       }).pipe(Effect.orDie),
     list: (clinicId, f) => {
-      if (f.statuses !== undefined && f.statuses.length === 0) return Effect.succeed([])
       const direction = sql.literal(f.order === "desc" ? "DESC" : "ASC")
       return orDie(sql`SELECT * FROM appointments WHERE ${
         sql.and([
           sql`clinic_id = ${clinicId}`,
           ...(f.doctorId === undefined ? [] : [sql`doctor_id = ${f.doctorId}`]),
           ...(f.patientId === undefined ? [] : [sql`patient_id = ${f.patientId}`]),
-          ...(f.statuses === undefined ? [] : [sql`status IN ${sql.in(unique(f.statuses))}`]),
+          ...(f.statuses === undefined || f.statuses.length === 0 ? [] : [sql`status IN ${sql.in(unique(f.statuses))}`]),
           ...(f.from === undefined ? [] : [sql`start_at >= ${dialect.instant(f.from)}`]),
           ...(f.to === undefined ? [] : [sql`start_at < ${dialect.instant(f.to)}`])
         ])

@@ -43,7 +43,7 @@ const setup = (label: string) =>
     const storage = yield* Storage
     const room = (name: string) =>
       Effect.gen(function*() {
-        const r = new Room({ id: randomUUID() as RoomId, clinicId: a.clinicId, name, kind: "room", active: true })
+        const r = new Room({ id: randomUUID() as RoomId, clinicId: a.clinicId, name, kind: "room", active: true, version: 1 })
         yield* storage.catalog.insertRoom(r).pipe(storage.transaction(a.clinicId), Effect.orDie)
         return r
       })
@@ -89,13 +89,13 @@ const appointment = (clinicId: ClinicId, s: Spec) =>
 /** Inserts through the storage port, in a transaction of the appointment's clinic. */
 const insert = (a: Appointment) =>
   Effect.flatMap(Storage, (storage) =>
-    storage.appointments.insert({ appointment: a, requestFingerprint: null }).pipe(
+    storage.appointments.insert({ appointment: a, requestFingerprint: null }, {}).pipe(
       storage.transaction(a.clinicId),
       Effect.as(a)
     ))
 
 const update = (a: Appointment) =>
-  Effect.flatMap(Storage, (storage) => storage.appointments.update(a).pipe(storage.transaction(a.clinicId), Effect.as(a)))
+  Effect.flatMap(Storage, (storage) => storage.appointments.update(a, {}).pipe(storage.transaction(a.clinicId), Effect.as(a)))
 
 const slotTaken = (...ids: ReadonlyArray<string>) => ({
   _tag: "Conflict",
@@ -301,7 +301,7 @@ export const overlap = (it: SuiteIt) => {
       )
       yield* insert(appointment(clinicId, { doctorId: d2, patientId: p4, start: 180, status: "cancelled" }))
       const blocking = (from: number, to: number, at: number, exclude?: AppointmentId) =>
-        storage.appointments.blocking(clinicId, { doctorId: d1, patientId: p3, roomIds: [r1.id] }, from, to, at, exclude).pipe(
+        storage.appointments.blocking(clinicId, { doctorIds: [d1], patientId: p3, roomIds: [r1.id] }, from, to, at, exclude).pipe(
           storage.transaction(clinicId),
           Effect.map((xs) => xs.map((x) => x.id))
         )
@@ -314,7 +314,7 @@ export const overlap = (it: SuiteIt) => {
       expect(yield* blocking(at(40), at(60), now)).toEqual([])
       expect(yield* blocking(at(0), at(240), now, byDoctor.id)).toEqual([byRoom.id, request.id])
       // Past its hold the request no longer counts, and expireRequests marks it.
-      const flagged = yield* storage.appointments.blocking(clinicId, { doctorId: d1, patientId: p3, roomIds: [r1.id] }, at(0), at(240), now + MINUTE)
+      const flagged = yield* storage.appointments.blocking(clinicId, { doctorIds: [d1], patientId: p3, roomIds: [r1.id] }, at(0), at(240), now + MINUTE)
         .pipe(storage.transaction(clinicId))
       expect(flagged.map((x) => [x.id, x.holdEnded])).toEqual([[byDoctor.id, false], [byRoom.id, false], [request.id, true]])
       expect(yield* storage.appointments.expireRequests(clinicId, now).pipe(storage.transaction(clinicId))).toEqual([])
@@ -349,7 +349,7 @@ export const overlap = (it: SuiteIt) => {
       const storage = yield* Storage
       const tx = storage.transaction(clinicId)
       const r1 = yield* room("Room A")
-      const r2 = new Room({ id: randomUUID() as RoomId, clinicId, name: "Laser", kind: "equipment", active: true })
+      const r2 = new Room({ id: randomUUID() as RoomId, clinicId, name: "Laser", kind: "equipment", active: true, version: 1 })
       yield* storage.catalog.insertRoom(r2).pipe(tx)
       const service = new ClinicService({
         id: randomUUID() as ServiceId,
@@ -361,7 +361,8 @@ export const overlap = (it: SuiteIt) => {
         priceMinor: 4500,
         active: true,
         doctorIds: [d1, d1],
-        roomIds: [r1.id]
+        roomIds: [r1.id],
+        version: 1
       })
       yield* storage.catalog.insertService(service).pipe(tx)
       const found = yield* storage.catalog.findService(clinicId, service.id).pipe(tx)

@@ -282,12 +282,17 @@ export const scheduling = (it: SuiteIt) => {
           rules,
           holidays: [],
           busy: others,
+          patientBusy: [],
+          roomBusy: [],
           now: Date.now(),
           slotMinutes: a.clinic.settings.slotMinutes,
           minimumNoticeMinutes: a.clinic.settings.minimumNoticeMinutes,
           bookingHorizonDays: a.clinic.settings.bookingHorizonDays,
           doctorActive: true,
-          patientBlocked: false
+          patientBlocked: false,
+          serviceActive: true,
+          performed: true,
+          roomsActive: true
         }
         const prepared = Availability.prepare(context, b.start - 86_400_000, b.end + 86_400_000)
         expect(Availability.reasons(prepared, { start: b.start, end: b.end, bufferBeforeMinutes: 0, bufferAfterMinutes: 0 })).toEqual([])
