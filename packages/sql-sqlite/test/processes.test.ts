@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
 import { zoned } from "@clinicore/core/Availability"
 import * as Clinicore from "@clinicore/core/Clinicore"
+import { Clinics } from "@clinicore/core/Clinics"
 import { Doctors } from "@clinicore/core/Doctors"
 import * as FieldCrypto from "@clinicore/core/FieldCrypto"
 import { Patients } from "@clinicore/core/Patients"
@@ -40,6 +41,8 @@ layer(Live, { timeout: "180 seconds", excludeTestServices: true })("SQLite acros
       yield* Effect.flatMap(Schedules, (s) =>
         s.set({ doctorId: doctor.id, rules: { weekly: [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: "00:00", end: "24:00" })) } })
       ).pipe(a.asAdmin)
+      // A 10-minute grid, so every attempt below starts on it.
+      yield* Effect.flatMap(Clinics, (c) => c.updateSettings({ slotMinutes: 10 })).pipe(a.asAdmin)
       const patients = yield* Effect.forEach(Array.from({ length: 8 }, (_, i) => i), (i) =>
         Effect.flatMap(Patients, (p) => p.create({ fullName: `Proc ${i}`, phone: `+1 212 555 ${String(4000 + i)}` })).pipe(a.asAdmin))
       const base = zoned.instant("UTC", new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10), "09:00")
