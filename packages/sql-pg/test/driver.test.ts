@@ -208,7 +208,7 @@ layer(withFreshDatabase(adminUrl, (db) => makeTestLayer(db, { maxConnections: 1 
           expect(left!.t ?? "").toBe("")
           const booked = yield* book
           const after = yield* written(a.clinicId)
-          expect(after.appointments).toEqual([{ n: before.appointments[0]!.n + 1 }])
+          expect(after.appointments).toEqual([{ n: (before.appointments[0]!.n as number) + 1 }])
           expect(after.bookEvents).toEqual([{ n: 1 }])
           expect(booked.clinicId).toBe(a.clinicId)
         }))
