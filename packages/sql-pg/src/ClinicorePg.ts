@@ -20,13 +20,11 @@ import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Redacted from "effect/Redacted"
+import type * as Redacted from "effect/Redacted"
 import foundation from "./migrations/0001_foundation.js"
 import accessAudit from "./migrations/0002_access_audit.js"
 import scheduling from "./migrations/0003_scheduling.js"
 import versions from "./migrations/0004_versions.js"
-import * as Pool from "./internal/pool.js"
-import * as Transaction from "./internal/transaction.js"
 
 /** @since 0.1.0 @category models */
 export interface PgConfig {
@@ -100,10 +98,9 @@ export const migrations = Migrator.fromRecord({
   "0004_versions": versions
 })
 
-
 /**
  * The tenant of the innermost `transaction` on this fiber. Lets a nested call for the same clinic
- * skip the round trip, and one for another clinic hand the outer tenant back when it is done.
+ * join without setting it again, and one for another clinic hand the outer tenant back when done.
  */
 const currentTenant = FiberRef.unsafeMake<Option.Option<ClinicId>>(Option.none())
 
@@ -116,7 +113,7 @@ const currentTenant = FiberRef.unsafeMake<Option.Option<ClinicId>>(Option.none()
  */
 export const make: Effect.Effect<Storage, never, SqlClient.SqlClient> = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
-  const repositories = yield* Repositories.make(dialect).pipe(Effect.provideService(SqlClient.SqlClient, Transaction.lean(sql)))
+  const repositories = yield* Repositories.make(dialect)
 
   // is_local = true: the setting ends with the transaction (commit or rollback), so a connection
   // returned to the pool carries no tenant. A session-level setting would leak to the next user.
@@ -125,15 +122,14 @@ export const make: Effect.Effect<Storage, never, SqlClient.SqlClient> = Effect.g
   const transaction = (clinicId: ClinicId) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     Effect.gen(function*() {
       const outer = yield* FiberRef.get(currentTenant)
-      const inClinic = Effect.locally(self, currentTenant, Option.some(clinicId))
-      if (Option.contains(outer, clinicId)) return yield* sql.withTransaction(Transaction.withoutDeferral(self))
+      // Already this clinic's: a savepoint, so a failure inside undoes only the inner work.
+      if (Option.contains(outer, clinicId)) return yield* sql.withTransaction(self)
+      const inClinic = Effect.zipRight(setTenant(clinicId), Effect.locally(self, currentTenant, Option.some(clinicId)))
       const nested = Option.isSome(yield* Effect.serviceOption(SqlClient.TransactionConnection))
-      if (!nested) return yield* Transaction.begin(sql, clinicId)(inClinic)
+      if (!nested) return yield* sql.withTransaction(inClinic)
       // A savepoint that is released keeps a local setting, one rolled back drops it: only the
       // success path has to give the outer transaction its own tenant back.
-      return yield* sql.withTransaction(Transaction.withoutDeferral(
-        Effect.zipRight(setTenant(clinicId), inClinic).pipe(Effect.tap(() => setTenant(Option.getOrElse(outer, () => ""))))
-      ))
+      return yield* sql.withTransaction(Effect.tap(inClinic, () => setTenant(Option.getOrElse(outer, () => ""))))
     }).pipe(orDieOnSqlError)
 
   // Outside any tenant: the transaction names only the slug, and the clinics_by_slug policy shows
@@ -148,11 +144,7 @@ export const make: Effect.Effect<Storage, never, SqlClient.SqlClient> = Effect.g
       Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), Repositories.toClinicRow)),
       Effect.orDie
     )
-  return Storage.of({
-    ...repositories,
-    clinicBySlug,
-    transaction
-  })
+  return Storage.of({ ...repositories, clinicBySlug, transaction })
 })
 
 const currentUser = (sql: SqlClient.SqlClient) =>
@@ -203,11 +195,11 @@ export const layer = (
 ): Layer.Layer<Storage | SqlClient.SqlClient, SqlError | Migrator.MigrationError> =>
   Layer.effect(Storage, make).pipe(
     Layer.provide(migrate(config)),
-    Layer.provideMerge(PgClient.layerFromPool({
-      acquire: Effect.acquireRelease(
-        Effect.sync(() => Pool.make({ url: Redacted.value(config.url), maxConnections: config.maxConnections })),
-        (pool) => Effect.promise(() => pool.end())
-      )
+    Layer.provideMerge(PgClient.layer({
+      url: config.url,
+      maxConnections: config.maxConnections,
+      // Names the runtime role's sessions in pg_stat_activity and the server's log.
+      applicationName: "clinicore"
     }))
   )
 
