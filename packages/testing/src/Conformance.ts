@@ -13,6 +13,7 @@ import { layer } from "@effect/vitest"
 import type * as Layer from "effect/Layer"
 import { access } from "./internal/conformance/access.js"
 import { auditTrail } from "./internal/conformance/audit.js"
+import { booking } from "./internal/conformance/booking.js"
 import { model } from "./internal/conformance/model.js"
 import { concurrentInserts as overlapRace, overlap } from "./internal/conformance/overlap.js"
 import { scheduling } from "./internal/conformance/scheduling.js"
@@ -26,6 +27,8 @@ export interface SuiteOptions {
   readonly propertyRuns?: number
   /** Runs of the model-based scheduling test. */
   readonly modelRuns?: number
+  /** Runs of the listable ⇔ bookable property. */
+  readonly bookingRuns?: number
 }
 
 /**
@@ -44,6 +47,7 @@ export const suite = <E>(
       access(it)
       auditTrail(it)
       scheduling(it)
+      booking(it, options.bookingRuns ?? 40)
       overlap(it)
       model(it, options.modelRuns ?? 30)
     })
