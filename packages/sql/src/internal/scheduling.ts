@@ -38,9 +38,6 @@ const appointmentDependentTables: ReadonlyArray<readonly [kind: string, table: s
 
 const unique = <A>(values: ReadonlyArray<A>): ReadonlyArray<A> => [...new Set(values)]
 
-/** The idempotency key was taken by a concurrent request: not an error, the caller decides again. */
-const idempotencyTaken = new Conflict({ reason: { _tag: "idempotency_key_reused", key: "" } })
-
 /** Groups `(owner, value)` rows into a map from owner to its values, in row order. */
 const group = (rows: ReadonlyArray<Row>, owner: string, value: string) => {
   const out = new Map<string, Array<string>>()
@@ -452,14 +449,15 @@ export const make = ({ dialect, guard, sql, toDoctor }: Context): {
         yield* writeRooms(a, fresh)
         return true
       })).pipe(
-        Effect.retry({ times: 10, while: (e) => dialect.classify(e).kind === "retry" })
+        Effect.retry({ times: 10, while: (e) => dialect.classify(e).kind === "retry" }),
+        // The key was taken by a concurrent request: nothing written, the caller decides again.
+        Effect.catchIf((e) => {
+          const v = dialect.classify(e)
+          return v.kind === "unique" && v.detail.includes("idempotency_key")
+        }, () => Effect.succeed(false))
       ),
-      {
-        unique: (detail) => (detail.includes("idempotency_key") ? Effect.succeed(idempotencyTaken) : undefined),
-        foreignKey: missing(a),
-        exclusion: () => slotTaken(a)
-      }
-    ).pipe(Effect.catchIf((e) => e === idempotencyTaken, () => Effect.succeed(false)))
+      { foreignKey: missing(a), exclusion: () => slotTaken(a) }
+    )
 
   const appointmentDependents = (clinicId: ClinicId, id: AppointmentId): Effect.Effect<Storage.Dependents> =>
     appointmentDependentTables.length === 0
