@@ -1,21 +1,26 @@
 /**
- * `pnpm bench:booking`: bookings per second through the library (`Scheduling.book`: permission
- * check, availability rule, database-enforced no-overlap, audit event) against a raw SQL insert
- * guarded by the same constraint, in the same run, on the same database. One JSON line per case.
+ * `pnpm bench:booking`: bookings through the library (`Scheduling.book`) against **the same work
+ * by hand** (DESIGN §13), in the same run, on the same database, through the same stock
+ * `@effect/sql` client (the `SqlClient` that `ClinicorePg.layer` / `ClinicoreSqlite.layer`
+ * provide). One JSON line per case.
  *
- * - Postgres: a throwaway cluster (or TEST_DATABASE_URL), 16 concurrent clients on the runtime
- *   role's pool. The raw baseline is the least a correct write does under row-level security:
- *   BEGIN, set the tenant, INSERT, COMMIT. A second baseline does by hand the work a booking must
- *   do (principal read, guarded INSERT, chained audit event), so the output also says what the
- *   library's code costs and what the guarantees cost on their own (docs/benchmarks.md).
- * - SQLite: one file, several connections (each a `ClinicoreSqlite.layer`), writes serialised by
- *   BEGIN IMMEDIATE; the raw baseline inserts through the same connections.
+ * The same work by hand, with no library code on its path, in one transaction: set the tenant
+ * (Postgres), read the principal and its permission (the query shape of the repositories'
+ * `access.principal`), one INSERT of the appointment guarded by the same overlap constraint and
+ * the same facts (doctor active and its staff account too, patient not blocked, the doctor has
+ * working rules, the day no holiday), then a chained audit event computed in the process with
+ * `node:crypto` (the head read `FOR UPDATE`, `HMAC-SHA256(key, prevHash \n seq \n body)`, the
+ * event's INSERT, the head's UPDATE), commit. No key in any SQL text or parameter.
  *
- * Each client books its own doctor's consecutive slots (each path once unmeasured, to warm the JIT,
- * then once timed), plus a contended phase where every client
- * tries the same doctor's overlapping times; `double_bookings` is counted by SQL afterwards.
+ * Cases: Postgres with 16 clients in one clinic, Postgres with 16 clients over 16 clinics, SQLite
+ * with four connections to one file; single-client p50/p99 latency of both paths on each database;
+ * a bare guarded INSERT (BEGIN, tenant, INSERT, COMMIT) as an information line. Every path first
+ * runs unmeasured (JIT warm-up); the timed runs then alternate between the paths, in rotating
+ * order, so drift in the machine's load hits each alike. A contended phase (every client trying
+ * overlapping times of one doctor, through both paths) ends each case; `double_bookings` counts
+ * overlapping blocking pairs by SQL afterwards.
  */
-import { randomBytes, randomUUID } from "node:crypto"
+import { createHmac, randomBytes, randomUUID } from "node:crypto"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -30,26 +35,55 @@ import { ClinicorePg } from "@clinicore/sql-pg"
 import { ClinicoreSqlite } from "@clinicore/sql-sqlite"
 import * as Fixtures from "@clinicore/testing/Fixtures"
 import * as SqlClient from "@effect/sql/SqlClient"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import * as Tracer from "effect/Tracer"
 import startPostgres from "../packages/sql-pg/test/globalSetup.js"
 import { freshDatabase } from "../packages/sql-pg/test/utils/freshDatabase.js"
 
 const CLIENTS = 16
-const PER_CLIENT = Number(process.env.BENCH_BOOKINGS_PER_CLIENT ?? 90)
+/** Timed bookings per client and path in each round, and the rounds. */
+const PER_ROUND = Number(process.env.BENCH_BOOKINGS_PER_ROUND ?? 25)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4)
+/** Unmeasured bookings per client and path before timing. */
+const WARM = 15
+/** Bookings per path in the single-client latency run. */
+const LATENCY_SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? 500)
 const MINUTE = 60_000
 const DAY = 86_400_000
+const HALF_HOUR = 30 * MINUTE
 
 const line = (o: Record<string, unknown>) => console.log(JSON.stringify(o))
+const round3 = (x: number) => Number(x.toFixed(3))
 
-/** A clinic with one doctor per client, open around the clock, and one patient per client. */
-const setup = Effect.gen(function*() {
-  const a = yield* Fixtures.clinic("Bench", { timeZone: "UTC" })
-  const doctors: Array<string> = []
-  const patients: Array<string> = []
-  for (let i = 0; i < CLIENTS; i++) {
+type Dialect = "pg" | "sqlite"
+
+/** One client's share: its clinic, the admin acting, its own doctor and patient, its next free half hour. */
+interface Client {
+  readonly fixture: Fixtures.ClinicFixture
+  readonly doctorId: string
+  readonly patientId: string
+  next: number
+}
+
+type Row = {
+  readonly clinicId: string
+  readonly staffId: string
+  readonly doctorId: string
+  readonly patientId: string
+  readonly start: number
+  readonly end: number
+}
+
+/** A way of writing one booking; `c` is the client (which picks the connection on SQLite). */
+type Path = (row: Row, c: number, client: Client) => Effect.Effect<unknown, unknown>
+
+/** A doctor open around the clock and a patient, in the fixture's clinic. */
+const doctorAndPatient = (a: Fixtures.ClinicFixture, i: number) =>
+  Effect.gen(function*() {
     const d = yield* Effect.flatMap(Doctors, (s) => s.create({ name: `Dr ${i}`, specialty: "GP" })).pipe(a.asAdmin)
     yield* Effect.flatMap(Schedules, (s) =>
       s.set({ doctorId: d.id, rules: { weekly: [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: "00:00", end: "24:00" })) } })
@@ -57,150 +91,270 @@ const setup = Effect.gen(function*() {
     const p = yield* Effect.flatMap(Patients, (s) => s.create({ fullName: `Bench ${i}`, phone: `+1 212 555 ${String(3000 + i)}` })).pipe(
       a.asAdmin
     )
-    doctors.push(d.id)
-    patients.push(p.id)
-  }
-  return { a, doctors, patients }
-})
+    return { doctorId: d.id as string, patientId: p.id as string }
+  })
 
-/** Every pair of overlapping blocking rows for one doctor or patient, counted by SQL. */
-const doubleBookings = (clinicId: string) =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) =>
-    sql.withTransaction(Effect.zipRight(
-      sql.onDialectOrElse({ pg: () => sql`SELECT set_config('clinicore.clinic_id', ${clinicId}, true)`, orElse: () => sql`SELECT 1` }),
-      sql<{ n: number }>`SELECT count(*) AS n FROM appointments x JOIN appointments y
-        ON x.clinic_id = y.clinic_id AND x.id < y.id AND (x.doctor_id = y.doctor_id OR x.patient_id = y.patient_id)
-        WHERE x.clinic_id = ${clinicId} AND x.busy_start < y.busy_end AND y.busy_start < x.busy_end
-          AND x.status NOT IN ('cancelled', 'no_show', 'expired') AND y.status NOT IN ('cancelled', 'no_show', 'expired')`
-    ))).pipe(Effect.map((rows) => Number(rows[0]!.n)))
+/** `CLIENTS` clients, in one clinic (`clinics: 1`) or each in a clinic of its own. */
+const setup = (clinics: 1 | typeof CLIENTS) =>
+  Effect.gen(function*() {
+    const base = Math.ceil((Date.now() + 2 * DAY) / DAY) * DAY
+    const fixtures = yield* Effect.forEach(Array.from({ length: clinics }, (_, i) => i), (i) =>
+      Fixtures.clinic(`Bench${i}`, { timeZone: "UTC" }))
+    return yield* Effect.forEach(Array.from({ length: CLIENTS }, (_, i) => i), (i) =>
+      Effect.map(doctorAndPatient(fixtures[i % clinics]!, i), (dp): Client => ({ fixture: fixtures[i % clinics]!, ...dp, next: base })))
+  })
 
-/** Wall-clock seconds an effect takes. */
+/** Every pair of overlapping blocking rows of one doctor or patient in the clinics, counted by SQL. */
+const doubleBookings = (sql: SqlClient.SqlClient, clinicIds: ReadonlyArray<string>) =>
+  Effect.map(
+    Effect.forEach(clinicIds, (clinicId) =>
+      sql.withTransaction(Effect.zipRight(
+        sql.onDialectOrElse({ pg: () => sql`SELECT set_config('clinicore.clinic_id', ${clinicId}, true)`, orElse: () => sql`SELECT 1` }),
+        sql<{ n: number }>`SELECT count(*) AS n FROM appointments x JOIN appointments y
+          ON x.clinic_id = y.clinic_id AND x.id < y.id AND (x.doctor_id = y.doctor_id OR x.patient_id = y.patient_id)
+          WHERE x.clinic_id = ${clinicId} AND x.busy_start < y.busy_end AND y.busy_start < x.busy_end
+            AND x.status NOT IN ('cancelled', 'no_show', 'expired') AND y.status NOT IN ('cancelled', 'no_show', 'expired')`
+      ))),
+    (counts) => counts.reduce((n, rows) => n + Number(rows[0]!.n), 0)
+  )
+
 const seconds = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.map(Effect.timed(effect), ([d]) => Duration.toMillis(d) / 1000)
 
-type Row = { readonly clinicId: string; readonly staffId: string; readonly doctorId: string; readonly patientId: string; readonly start: number; readonly end: number }
-
-/** A way of writing one booking without the library, timed against it. */
-interface Baseline {
-  readonly name: string
-  readonly book: (row: Row) => Effect.Effect<unknown, unknown>
+const rowOf = (client: Client): Row => {
+  const start = client.next
+  client.next += HALF_HOUR
+  return {
+    clinicId: client.fixture.clinicId,
+    staffId: client.fixture.admin.id,
+    doctorId: client.doctorId,
+    patientId: client.patientId,
+    start,
+    end: start + HALF_HOUR
+  }
 }
 
+/** Every client books `n` of its next half hours through `path`, the clients side by side. */
+const phase = (clients: ReadonlyArray<Client>, n: number, path: Path) =>
+  Effect.forEach(clients, (client, c) =>
+    Effect.forEach(Array.from({ length: n }, (_, i) => i), () =>
+      Effect.suspend(() => path(rowOf(client), c, client)), { discard: true }), { concurrency: clients.length, discard: true })
+
+/** The chain key of the by-hand path: kept in the process, as the library keeps its own. */
+const chainKey = randomBytes(32)
+
 /**
- * Runs the library phase and each baseline's phase for one adapter. `bookers` are the Scheduling
- * services to spread clients over (one per connection on SQLite). `raw` inserts one row guarded
- * by the constraint alone; `byHand`, if given, does by hand what a booking must do (DESIGN §5, §7,
- * §10): read the principal, insert guarded by the facts the rule needs, append a chained audit event.
+ * A booking written by hand, as a careful developer would with the stock client and none of the
+ * library: inside the caller's transaction (tenant already set on Postgres), the principal and its
+ * permission read and checked, one guarded INSERT, then the chained audit event.
  */
-const compare = (
-  adapter: string,
-  bookers: ReadonlyArray<SchedulingModule.Scheduling>,
-  raw: Baseline,
-  byHand?: Baseline
+const byHand = (sql: SqlClient.SqlClient, dialect: Dialect, r: Row) =>
+  Effect.gen(function*() {
+    // The shape of `access.principal`: the clinic, the staff account and the stored grant, one row.
+    const [p] = yield* sql<{ active: unknown; s_role: string | null; s_status: string | null; rp_granted: unknown }>`
+      SELECT c.*, s.id AS s_id, s.name AS s_name, s.email AS s_email, s.role AS s_role,
+          s.status AS s_status, s.created_at AS s_created_at, rp.granted AS rp_granted
+        FROM clinics c
+        LEFT JOIN staff s ON s.clinic_id = c.id AND s.id = ${r.staffId}
+        LEFT JOIN role_permissions rp ON rp.clinic_id = c.id AND rp.role = s.role AND rp.permission_key = 'appointments.create'
+        WHERE c.id = ${r.clinicId}`
+    if (
+      p === undefined || !p.active || p.s_status !== "active" ||
+      (p.s_role !== "admin" && !(p.rp_granted === true || p.rp_granted === 1))
+    ) {
+      return yield* Effect.fail("not allowed")
+    }
+    const id = randomUUID()
+    const now = Date.now()
+    const t = (ms: number) => (dialect === "pg" ? new Date(ms) : ms)
+    const yes = dialect === "pg" ? sql.literal("true") : sql.literal("1")
+    const day = new Date(r.start).toISOString().slice(0, 10)
+    // Guarded by the overlap constraint (trigger on SQLite) and by the facts the rule needs.
+    const written = yield* sql`INSERT INTO appointments (clinic_id, id, doctor_id, patient_id, created_by, start_at, end_at,
+        busy_start, busy_end, status, source, version, created_at, updated_at)
+      SELECT ${r.clinicId}, ${id}, ${r.doctorId}, ${r.patientId}, ${r.staffId}, ${t(r.start)}, ${t(r.end)},
+        ${t(r.start)}, ${t(r.end)}, 'scheduled', 'staff', 1, ${t(now)}, ${t(now)}
+      WHERE EXISTS (SELECT 1 FROM doctors d LEFT JOIN staff s ON s.clinic_id = d.clinic_id AND s.id = d.staff_id
+          WHERE d.clinic_id = ${r.clinicId} AND d.id = ${r.doctorId} AND d.active = ${yes}
+            AND (d.staff_id IS NULL OR s.status = 'active'))
+        AND EXISTS (SELECT 1 FROM patients WHERE clinic_id = ${r.clinicId} AND id = ${r.patientId} AND blocked <> ${yes})
+        AND EXISTS (SELECT 1 FROM doctor_schedules WHERE clinic_id = ${r.clinicId} AND doctor_id = ${r.doctorId})
+        AND NOT EXISTS (SELECT 1 FROM clinic_holidays WHERE clinic_id = ${r.clinicId} AND date = ${day})
+      ${dialect === "pg" ? sql.literal("ON CONFLICT DO NOTHING") : sql.literal("")} RETURNING id`
+    if (written.length === 0) return yield* Effect.fail("not written")
+    // The audit event, chained in the process: the key never reaches SQL.
+    const [head] = yield* sql<{ seq: number | string; hash: string }>`SELECT seq, hash FROM audit_heads
+      WHERE clinic_id = ${r.clinicId} ${dialect === "pg" ? sql.literal("FOR UPDATE") : sql.literal("")}`
+    const seq = Number(head!.seq) + 1
+    const body = JSON.stringify([r.clinicId, now, "user", r.staffId, p.s_role, "Scheduling.book", "appointments.create", "Appointment", id, "ok", null])
+    const hash = createHmac("sha256", chainKey).update(`${head!.hash}\n${seq}\n${body}`).digest("base64url")
+    yield* sql`INSERT INTO audit_events (clinic_id, seq, at, actor_type, actor_id, role, action, permission_key, entity_type,
+        entity_id, outcome, reason, prev_hash, hash)
+      VALUES (${r.clinicId}, ${seq}, ${t(now)}, 'user', ${r.staffId}, ${p.s_role}, 'Scheduling.book', 'appointments.create',
+        'Appointment', ${id}, 'ok', ${null}, ${head!.hash}, ${hash})`
+    yield* sql`UPDATE audit_heads SET seq = ${seq}, hash = ${hash} WHERE clinic_id = ${r.clinicId} AND seq = ${seq - 1}`
+  })
+
+/** The by-hand booking in its own transaction, the tenant set first on Postgres. */
+const byHandPath = (sqlOf: (c: number) => SqlClient.SqlClient, dialect: Dialect): Path => (r, c) => {
+  const sql = sqlOf(c)
+  return sql.withTransaction(
+    dialect === "pg"
+      ? Effect.zipRight(sql`SELECT set_config('clinicore.clinic_id', ${r.clinicId}, true)`, byHand(sql, dialect, r))
+      : byHand(sql, dialect, r)
+  )
+}
+
+/** The floor, for information: BEGIN, the tenant, one INSERT guarded by the constraint alone, COMMIT. */
+const rawPath = (sqlOf: (c: number) => SqlClient.SqlClient, dialect: Dialect): Path => (r, c) => {
+  const sql = sqlOf(c)
+  const t = (ms: number) => (dialect === "pg" ? new Date(ms) : ms)
+  const insert = sql`INSERT INTO appointments (clinic_id, id, doctor_id, patient_id, start_at, end_at, busy_start, busy_end,
+      status, created_at, updated_at)
+    VALUES (${r.clinicId}, ${randomUUID()}, ${r.doctorId}, ${r.patientId}, ${t(r.start)}, ${t(r.end)}, ${t(r.start)},
+      ${t(r.end)}, 'scheduled', ${t(Date.now())}, ${t(Date.now())})`
+  return sql.withTransaction(
+    dialect === "pg" ? Effect.zipRight(sql`SELECT set_config('clinicore.clinic_id', ${r.clinicId}, true)`, insert) : insert
+  )
+}
+
+const libraryPath = (bookers: ReadonlyArray<SchedulingModule.Scheduling>): Path => (r, c, client) =>
+  bookers[c % bookers.length]!.book({ doctorId: r.doctorId, patientId: r.patientId, start: r.start, end: r.end }).pipe(
+    client.fixture.asAdmin
+  )
+
+/**
+ * SQL statements per booking of a path (`sql.execute` spans of `@effect/sql`; `BEGIN` and `COMMIT`
+ * are not statements of that kind and come on top), over a few sequential bookings of client 0.
+ */
+const statementsPerBooking = (client: Client, path: Path, n = 20) =>
+  Effect.gen(function*() {
+    const base = yield* Effect.tracer
+    let statements = 0
+    const counting = Tracer.make({
+      span: (name, ...rest) => {
+        if (name === "sql.execute") statements++
+        return base.span(name, ...rest)
+      },
+      context: (f, fiber) => base.context(f, fiber)
+    })
+    yield* Effect.forEach(Array.from({ length: n }, (_, i) => i), () => Effect.suspend(() => path(rowOf(client), 0, client)), {
+      discard: true
+    }).pipe(Effect.withTracer(counting))
+    return statements / n
+  })
+
+/**
+ * One throughput case: warm-up, then `ROUNDS` rounds in which each path runs one phase, in an
+ * order that rotates each round; then the contended phase and the count of double bookings.
+ */
+const throughput = (
+  name: string,
+  clients: ReadonlyArray<Client>,
+  paths: { library: Path; byHand: Path; raw: Path },
+  sql: SqlClient.SqlClient
 ) =>
   Effect.gen(function*() {
-    const { a, doctors, patients } = yield* setup
-    const base = Math.ceil((Date.now() + 2 * DAY) / DAY) * DAY
-    const clients = doctors.map((doctorId, c) => ({ doctorId, patientId: patients[c]!, c }))
-    // Each phase books PER_CLIENT consecutive half hours per client, on days of its own.
-    const phase = (from: number, book: (row: Row, c: number) => Effect.Effect<unknown, unknown>) =>
-      Effect.forEach(clients, ({ c, doctorId, patientId }) =>
-        Effect.forEach(Array.from({ length: PER_CLIENT }, (_, i) => i), (i) => {
-          const start = from + i * 30 * MINUTE
-          return book({ clinicId: a.clinicId, staffId: a.admin.id, doctorId, patientId, start, end: start + 30 * MINUTE }, c)
-        }, { discard: true }), { concurrency: CLIENTS, discard: true })
-    const library = (row: Row, c: number) =>
-      bookers[c % bookers.length]!.book({ doctorId: row.doctorId, patientId: row.patientId, start: row.start, end: row.end }).pipe(a.asAdmin)
-    const paths = [library, raw.book, ...(byHand === undefined ? [] : [byHand.book])]
-    // Every path runs once unmeasured first, so none is timed while the JIT is still cold.
-    yield* Effect.forEach(paths, (book, p) => phase(base + 2 * p * DAY, book), { discard: true })
-    const rate = (p: number) =>
-      Effect.map(seconds(phase(base + 2 * (paths.length + p) * DAY, paths[p]!)), (s) => (CLIENTS * PER_CLIENT) / s)
-    const libRate = yield* rate(0)
-    const rawRate = yield* rate(1)
-    const byHandRate = byHand === undefined ? undefined : yield* rate(2)
-    // Contended: every client tries overlapping times of doctor 0 (distinct patients).
-    const contendedBase = base + 4 * paths.length * DAY
-    const contended = Effect.forEach(Array.from({ length: CLIENTS * 8 }, (_, i) => i), (i) => {
+    if (process.env.BENCH_LATENCY_ONLY === "1") return
+    const order = [paths.library, paths.byHand, paths.raw]
+    for (const path of order) yield* phase(clients, WARM, path)
+    const time = [0, 0, 0]
+    for (let round = 0; round < ROUNDS; round++) {
+      for (let k = 0; k < order.length; k++) {
+        const p = (round + k) % order.length
+        time[p]! += yield* seconds(phase(clients, PER_ROUND, order[p]!))
+      }
+    }
+    const [library, hand, raw] = time.map((s) => (clients.length * PER_ROUND * ROUNDS) / s) as [number, number, number]
+    // Contended: every client tries overlapping times of client 0's doctor, half through each path.
+    const target = clients[0]!
+    const contendedBase = Math.max(...clients.map((c) => c.next)) + 2 * DAY
+    const attempts = yield* Effect.forEach(Array.from({ length: CLIENTS * 8 }, (_, i) => i), (i) => {
       const start = contendedBase + (i % 20) * 10 * MINUTE
-      return Effect.either(
-        bookers[i % bookers.length]!.book({ doctorId: doctors[0]!, patientId: patients[i % CLIENTS]!, start, end: start + 30 * MINUTE })
-          .pipe(a.asAdmin)
-      )
+      const patient = clients.find((c, k) => k === i % CLIENTS && c.fixture.clinicId === target.fixture.clinicId) ?? target
+      const row: Row = {
+        clinicId: target.fixture.clinicId,
+        staffId: target.fixture.admin.id,
+        doctorId: target.doctorId,
+        patientId: patient.patientId,
+        start,
+        end: start + HALF_HOUR
+      }
+      const path = i % 2 === 0 ? paths.library : paths.byHand
+      return Effect.map(Effect.either(path(row, i % CLIENTS, target)), (e) => ({ path: i % 2 === 0 ? "library" : "by_hand", ok: e._tag === "Right" }))
     }, { concurrency: CLIENTS })
-    const attempts = yield* contended
-    const doubles = yield* doubleBookings(a.clinicId)
-    const versus = (name: string, value: number, baseline: number, baselineName: string) =>
+    // Later bookings of these clients start after the contended times.
+    for (const c of clients) c.next = contendedBase + 2 * DAY
+    const doubles = yield* doubleBookings(sql, [...new Set(clients.map((c) => c.fixture.clinicId))])
+    const contended = {
+      contended_attempts: attempts.length,
+      contended_succeeded_library: attempts.filter((a) => a.path === "library" && a.ok).length,
+      contended_succeeded_by_hand: attempts.filter((a) => a.path === "by_hand" && a.ok).length
+    }
+    line({
+      name: `${name}: book vs the same work by hand`,
+      value: Math.round(library),
+      unit: "bookings/s",
+      baseline: Math.round(hand),
+      baseline_name: "the same work by hand, same client, same run",
+      ratio: round3(library / hand),
+      double_bookings: doubles,
+      ...contended
+    })
+    line({
+      name: `${name}: bare guarded INSERT (information)`,
+      value: Math.round(raw),
+      unit: "bookings/s",
+      baseline: Math.round(hand),
+      baseline_name: "the same work by hand, same run",
+      ratio: round3(raw / hand),
+      library_vs_bare: round3(library / raw),
+      double_bookings: doubles
+    })
+  })
+
+/** Single-client latency: one booking of each path after the other (order alternating), p50 and p99. */
+const latency = (name: string, lib: Client, hand: Client, paths: { library: Path; byHand: Path }, sql: SqlClient.SqlClient) =>
+  Effect.gen(function*() {
+    const one = (client: Client, path: Path) =>
+      Effect.map(Effect.timed(Effect.suspend(() => path(rowOf(client), 0, client))), ([d]) => Duration.toMillis(d))
+    for (let i = 0; i < 50; i++) {
+      yield* one(lib, paths.library)
+      yield* one(hand, paths.byHand)
+    }
+    const l: Array<number> = []
+    const h: Array<number> = []
+    for (let i = 0; i < LATENCY_SAMPLES; i++) {
+      if (i % 2 === 0) {
+        l.push(yield* one(lib, paths.library))
+        h.push(yield* one(hand, paths.byHand))
+      } else {
+        h.push(yield* one(hand, paths.byHand))
+        l.push(yield* one(lib, paths.library))
+      }
+    }
+    const q = (xs: Array<number>, p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!
+    const statements = {
+      statements_library: yield* statementsPerBooking(lib, paths.library),
+      statements_by_hand: yield* statementsPerBooking(hand, paths.byHand)
+    }
+    const doubles = yield* doubleBookings(sql, [...new Set([lib.fixture.clinicId, hand.fixture.clinicId])])
+    for (const [label, p] of [["p50", 0.5], ["p99", 0.99]] as const) {
       line({
-        name,
-        value: Math.round(value),
-        unit: "bookings/s",
-        baseline: Math.round(baseline),
-        baseline_name: baselineName,
-        ratio: Number((value / baseline).toFixed(3)),
+        name: `${name}: single-client latency ${label}`,
+        value: round3(q(l, p)),
+        unit: "ms/booking",
+        baseline: round3(q(h, p)),
+        baseline_name: "the same work by hand, same run, interleaved",
+        ratio: round3(q(l, p) / q(h, p)),
         double_bookings: doubles,
-        contended_succeeded: attempts.filter((r) => r._tag === "Right").length,
-        contended_attempts: attempts.length
+        samples: LATENCY_SAMPLES,
+        ...statements
       })
-    versus(`${adapter}: book, ${CLIENTS} clients`, libRate, rawRate, raw.name)
-    if (byHand !== undefined && byHandRate !== undefined) {
-      versus(`${adapter}: book vs the same work by hand, ${CLIENTS} clients`, libRate, byHandRate, byHand.name)
-      versus(`${adapter}: the same work by hand vs raw insert, ${CLIENTS} clients`, byHandRate, rawRate, raw.name)
     }
   })
 
 const services = Clinicore.layer.pipe(Layer.provideMerge(Fixtures.fieldCryptoLayer))
-
-/** HMAC-SHA-256 pads of a throwaway chain key, for the by-hand audit event (RFC 2104, as the adapter signs). */
-const [innerPad, outerPad] = (() => {
-  const key = Buffer.concat([randomBytes(32), Buffer.alloc(32)])
-  return [Buffer.from(key.map((b) => b ^ 0x36)), Buffer.from(key.map((b) => b ^ 0x5c))]
-})()
-
-/**
- * A booking written by hand as a careful developer would on Postgres, with the library's guarantees
- * and none of its code: the principal and its permission read and checked, then one statement that
- * inserts only if the doctor is active, the patient not blocked and the day no holiday (the
- * exclusion constraint refusing overlaps), locks the clinic's audit head, and appends the event
- * signed after it. Fails when the principal may not book or nothing was written.
- */
-const byHand = (sql: SqlClient.SqlClient, r: Row) =>
-  Effect.gen(function*() {
-    const [p] = yield* sql<{ active: boolean; role: string | null; status: string | null; granted: boolean | null }>`
-      SELECT c.active, s.role, s.status, rp.granted FROM clinics c
-        LEFT JOIN staff s ON s.clinic_id = c.id AND s.id = ${r.staffId}
-        LEFT JOIN role_permissions rp ON rp.clinic_id = c.id AND rp.role = s.role AND rp.permission_key = 'appointments.create'
-      WHERE c.id = ${r.clinicId}`
-    if (p === undefined || !p.active || p.status !== "active" || (p.role !== "admin" && p.granted !== true)) {
-      return yield* Effect.fail("not allowed")
-    }
-    const id = randomUUID()
-    const at = new Date()
-    const body = JSON.stringify([r.clinicId, at.getTime(), "user", r.staffId, p.role, "Scheduling.book", "appointments.create", "Appointment", id, "ok", null])
-    const written = yield* sql`WITH ins AS (
-        INSERT INTO appointments (clinic_id, id, doctor_id, patient_id, created_by, start_at, end_at, busy_start, busy_end, status, created_at, updated_at)
-        SELECT ${r.clinicId}, ${id}, ${r.doctorId}, ${r.patientId}, ${r.staffId}, ${new Date(r.start)}, ${new Date(r.end)},
-          ${new Date(r.start)}, ${new Date(r.end)}, 'scheduled', ${at}, ${at}
-        WHERE EXISTS (SELECT 1 FROM doctors WHERE clinic_id = ${r.clinicId} AND id = ${r.doctorId} AND active)
-          AND EXISTS (SELECT 1 FROM patients WHERE clinic_id = ${r.clinicId} AND id = ${r.patientId} AND NOT blocked)
-          AND NOT EXISTS (SELECT 1 FROM clinic_holidays WHERE clinic_id = ${r.clinicId} AND date = ${new Date(r.start).toISOString().slice(0, 10)})
-        ON CONFLICT DO NOTHING RETURNING id
-      ), head AS (
-        SELECT seq, hash FROM audit_heads WHERE clinic_id = ${r.clinicId} AND EXISTS (SELECT 1 FROM ins) FOR UPDATE
-      ), next AS (
-        SELECT seq + 1 AS seq, hash AS prev_hash, rtrim(translate(encode(sha256(${outerPad}::bytea || sha256(${innerPad}::bytea
-          || convert_to(hash || E'\\n' || (seq + 1)::text || E'\\n' || ${body}::text, 'UTF8'))), 'base64'), '+/', '-_'), '=') AS hash
-        FROM head
-      ), moved AS (
-        UPDATE audit_heads h SET seq = next.seq, hash = next.hash FROM next WHERE h.clinic_id = ${r.clinicId}
-      )
-      INSERT INTO audit_events (clinic_id, seq, at, actor_type, actor_id, role, action, permission_key, entity_type, entity_id,
-        outcome, reason, prev_hash, hash)
-      SELECT ${r.clinicId}, next.seq, ${at}, 'user', ${r.staffId}, ${p.role}, 'Scheduling.book', 'appointments.create', 'Appointment',
-        ${id}, 'ok', null, next.prev_hash, next.hash
-      FROM next RETURNING seq`
-    if (written.length === 0) return yield* Effect.fail("not written")
-  })
 
 const postgres = Effect.gen(function*() {
   let adminUrl = process.env.TEST_DATABASE_URL ?? ""
@@ -210,20 +364,12 @@ const postgres = Effect.gen(function*() {
   yield* Effect.gen(function*() {
     const booker = yield* Scheduling
     const sql = yield* SqlClient.SqlClient
-    const tenant = (r: Row) => sql`SELECT set_config('clinicore.clinic_id', ${r.clinicId}, true)`
-    yield* compare("postgres", [booker], {
-      name: "raw guarded INSERT, same run",
-      book: (r) =>
-        sql.withTransaction(Effect.zipRight(
-          tenant(r),
-          sql`INSERT INTO appointments (clinic_id, id, doctor_id, patient_id, start_at, end_at, busy_start, busy_end, status, created_at, updated_at)
-            VALUES (${r.clinicId}, ${randomUUID()}, ${r.doctorId}, ${r.patientId}, ${new Date(r.start)}, ${new Date(r.end)},
-              ${new Date(r.start)}, ${new Date(r.end)}, 'scheduled', now(), now())`
-        ))
-    }, {
-      name: "by hand: principal read, then guarded INSERT and chained audit event in one statement, same run",
-      book: (r) => sql.withTransaction(Effect.gen(function*() { yield* tenant(r); yield* byHand(sql, r) }))
-    })
+    const paths = { library: libraryPath([booker]), byHand: byHandPath(() => sql, "pg"), raw: rawPath(() => sql, "pg") }
+    const one = yield* setup(1)
+    yield* throughput(`postgres, ${CLIENTS} clients, one clinic`, one, paths, sql)
+    const spread = yield* setup(CLIENTS)
+    yield* throughput(`postgres, ${CLIENTS} clients, ${CLIENTS} clinics`, spread, paths, sql)
+    yield* latency("postgres", one[0]!, one[1]!, paths, sql)
   }).pipe(Effect.provide(services.pipe(Layer.provideMerge(storage))))
   yield* Effect.promise(() => db.drop())
   yield* Effect.promise(() => stop())
@@ -235,20 +381,20 @@ const sqlite = Effect.gen(function*() {
   // The first layer migrates; the others are further connections to the same file.
   const first = services.pipe(Layer.provideMerge(ClinicoreSqlite.layer({ filename })))
   yield* Effect.gen(function*() {
-    const others = yield* Effect.forEach(Array.from({ length: connections - 1 }, (_, i) => i), () =>
+    const others = yield* Effect.forEach(Array.from({ length: connections - 1 }, () => 0), () =>
       Effect.flatMap(Layer.build(ClinicoreSqlite.layer({ filename })), (ctx) =>
-        SchedulingModule.make.pipe(Effect.provideService(Storage, ctx.unsafeMap.get(Storage.key) as Storage)))
-    )
-    const booker = yield* Scheduling
+        Effect.map(
+          SchedulingModule.make.pipe(Effect.provideService(Storage, Context.get(ctx, Storage))),
+          (booker) => ({ booker, sql: Context.get(ctx, SqlClient.SqlClient) })
+        )))
     const sql = yield* SqlClient.SqlClient
-    yield* compare("sqlite", [booker, ...others], {
-      name: "raw guarded INSERT, same run",
-      book: (r) =>
-        sql.withTransaction(
-          sql`INSERT INTO appointments (clinic_id, id, doctor_id, patient_id, start_at, end_at, busy_start, busy_end, status, created_at, updated_at)
-            VALUES (${r.clinicId}, ${randomUUID()}, ${r.doctorId}, ${r.patientId}, ${r.start}, ${r.end}, ${r.start}, ${r.end}, 'scheduled', ${Date.now()}, ${Date.now()})`
-        )
-    })
+    const bookers = [yield* Scheduling, ...others.map((o) => o.booker)]
+    const clientsSql = [sql, ...others.map((o) => o.sql)]
+    const sqlOf = (c: number) => clientsSql[c % clientsSql.length]!
+    const paths = { library: libraryPath(bookers), byHand: byHandPath(sqlOf, "sqlite"), raw: rawPath(sqlOf, "sqlite") }
+    const one = yield* setup(1)
+    yield* throughput(`sqlite, ${CLIENTS} clients on ${connections} connections, one clinic`, one, paths, sql)
+    yield* latency("sqlite", one[0]!, one[1]!, paths, sql)
   }).pipe(Effect.scoped, Effect.provide(first))
 })
 
