@@ -78,6 +78,11 @@ const load = <A>(entity: string, id: string, found: Effect.Effect<Option.Option<
 const bookable = (facts: DoctorFacts) =>
   facts.doctor.active && (Option.isNone(facts.doctor.staffId) || facts.accountStatus === "active")
 
+/*
+ * Reads run one after the other: a transaction has one connection, so statements cannot overlap
+ * (pg queues them, better-sqlite3 is synchronous), and forking a fiber per read costs more than it
+ * could save (measured in docs/benchmarks.md).
+ */
 export const makeBooking = (storage: Storage) => {
   const loadDoctor = (clinicId: ClinicId, id: DoctorId) => load("Doctor", id, storage.doctors.findById(clinicId, id))
   const loadService = (clinicId: ClinicId, id: ServiceId) => load("Service", id, storage.catalog.findService(clinicId, id))
@@ -100,14 +105,14 @@ export const makeBooking = (storage: Storage) => {
         subject.serviceId === undefined ? Effect.succeed(Option.none<ClinicService>()) : Effect.map(loadService(clinicId, subject.serviceId), Option.some),
         subject.patientId === undefined ? Effect.succeed(undefined) : load("Patient", subject.patientId, storage.patients.findById(clinicId, subject.patientId)),
         subject.doctorIds === undefined ? Effect.succeed(undefined) : storage.schedules.facts(clinicId, subject.doctorIds)
-      ], { concurrency: "unbounded" })
+      ])
       const roomIds = [...new Set([...Option.match(service, { onNone: () => [], onSome: (s) => s.roomIds }), ...subject.roomIds])]
       const [rooms, doctors] = yield* Effect.all([
         roomIds.length === 0 ? Effect.succeed([]) : storage.catalog.findRooms(clinicId, roomIds),
         named !== undefined
           ? Effect.succeed(named)
           : Effect.flatMap(performers(clinicId, service), (ids) => storage.schedules.facts(clinicId, ids))
-      ], { concurrency: "unbounded" })
+      ])
       if (subject.doctorIds !== undefined) {
         const missing = subject.doctorIds.find((id) => !doctors.some((f) => f.doctor.id === id))
         if (missing !== undefined) return yield* notFound("Doctor", missing)
@@ -145,7 +150,7 @@ export const makeBooking = (storage: Storage) => {
           now,
           excludeId
         )
-      ], { concurrency: "unbounded" })
+      ])
       const live = busy.filter((a) => !a.holdEnded)
       const asBusy = (a: BusyAppointment): Availability.Busy => ({ id: a.id, start: a.start, end: a.end, ...busyRange(a) })
       const patientBusy = live.filter((a) => a.occupies === "patient").map(asBusy)
