@@ -1,277 +1,181 @@
 /**
- * The scheduling repositories (doctors' rules and clinic holidays, services and rooms,
- * appointments), written once for both adapters. The no-overlap guarantee itself is the adapters'
+ * Appointments, written once for both adapters. The no-overlap guarantee itself is the adapters'
  * (a Postgres exclusion constraint, a SQLite trigger); here it is only turned into a domain error
  * that names the appointments in the way.
  */
-import { Appointment, blockingStatuses, busyRange, isBlocking } from "@clinicore/core/Appointment"
-import { ClinicService, Room } from "@clinicore/core/CatalogItem"
+import { Appointment, AppointmentSource, AppointmentStatus, blockingStatuses, busyRange, isBlocking } from "@clinicore/core/Appointment"
 import { Conflict } from "@clinicore/core/Errors"
-import type { AppointmentId, ClinicId, DoctorId, PatientId, RoomId, ServiceId, StaffId } from "@clinicore/core/Ids"
-import type { Doctor } from "@clinicore/core/Doctor"
-import { DoctorRules } from "@clinicore/core/Schedule"
-import type { StaffStatus } from "@clinicore/core/StaffAccount"
+import { AppointmentId, type ClinicId, type DoctorId } from "@clinicore/core/Ids"
 import type * as Storage from "@clinicore/core/Storage"
-import type * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import type { Fragment } from "@effect/sql/Statement"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import type { Dialect } from "../Dialect.js"
-import { crossClinic, type Handlers } from "./guard.js"
-import { bool, json, ms, nonZero, type Row, str } from "./rows.js"
-
-/** What the scheduling repositories borrow from `Repositories.make`. */
-export interface Context {
-  readonly sql: SqlClient.SqlClient
-  readonly dialect: Dialect
-  readonly guard: <A>(effect: Effect.Effect<A, SqlError>, on?: Handlers) => Effect.Effect<A, Conflict>
-  readonly toDoctor: (row: Row) => Doctor
-}
+import { type Context, hasDependents, type Referrers } from "./context.js"
+import { crossClinic } from "./guard.js"
+import {
+  all,
+  type BoolColumn,
+  group,
+  Instant,
+  type InstantColumn,
+  Integer,
+  type IntegerColumn,
+  isBool,
+  isInstant,
+  isInteger,
+  millis,
+  NullableText,
+  one,
+  orDie,
+  type Row,
+  truth,
+  unique
+} from "./rows.js"
 
 /**
- * Tables whose rows keep an appointment from being deleted, as `[kind, table]`; each has
- * `(clinic_id, appointment_id)`. Reminders, invoices and payments join here when they exist.
+ * Tables whose rows keep an appointment from being deleted, as `[kind, table, "appointment_id"]`.
+ * Reminders, invoices and payments join here when they exist.
  */
-const appointmentDependentTables: ReadonlyArray<readonly [kind: string, table: string]> = []
+const appointmentReferrers: Referrers = []
 
-const unique = <A>(values: ReadonlyArray<A>): ReadonlyArray<A> => [...new Set(values)]
-
-/** Groups `(owner, value)` rows into a map from owner to its values, in row order. */
-const group = (rows: ReadonlyArray<Row>, owner: string, value: string) => {
-  const out = new Map<string, Array<string>>()
-  for (const r of rows) {
-    const key = String(r[owner])
-    const list = out.get(key)
-    if (list === undefined) out.set(key, [String(r[value])])
-    else list.push(String(r[value]))
+/** An `appointments` row, given its rooms (`room_ids`, sorted), as the appointment. */
+const AppointmentRow = Schema.transform(
+  Schema.Struct({
+    id: Schema.String,
+    clinic_id: Schema.String,
+    doctor_id: Schema.String,
+    patient_id: Schema.String,
+    service_id: NullableText,
+    room_ids: Schema.Array(Schema.String),
+    start_at: Instant,
+    end_at: Instant,
+    buffer_before_minutes: Integer,
+    buffer_after_minutes: Integer,
+    status: AppointmentStatus,
+    notes: NullableText,
+    cancel_reason: NullableText,
+    idempotency_key: NullableText,
+    source: AppointmentSource,
+    expires_at: Schema.NullOr(Instant),
+    created_by: NullableText,
+    version: Integer,
+    created_at: Instant,
+    updated_at: Instant
+  }),
+  Appointment,
+  {
+    strict: true,
+    decode: (r) => ({
+      id: r.id,
+      clinicId: r.clinic_id,
+      doctorId: r.doctor_id,
+      patientId: r.patient_id,
+      serviceId: r.service_id,
+      roomIds: r.room_ids,
+      start: r.start_at,
+      end: r.end_at,
+      bufferBeforeMinutes: r.buffer_before_minutes,
+      bufferAfterMinutes: r.buffer_after_minutes,
+      status: r.status,
+      notes: r.notes,
+      cancelReason: r.cancel_reason,
+      idempotencyKey: r.idempotency_key,
+      source: r.source,
+      expiresAt: r.expires_at,
+      createdBy: r.created_by,
+      version: r.version,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at
+    }),
+    encode: (a) => ({
+      id: a.id,
+      clinic_id: a.clinicId,
+      doctor_id: a.doctorId,
+      patient_id: a.patientId,
+      service_id: a.serviceId,
+      room_ids: a.roomIds,
+      start_at: a.start,
+      end_at: a.end,
+      buffer_before_minutes: a.bufferBeforeMinutes,
+      buffer_after_minutes: a.bufferAfterMinutes,
+      status: a.status,
+      notes: a.notes,
+      cancel_reason: a.cancelReason,
+      idempotency_key: a.idempotencyKey,
+      source: a.source,
+      expires_at: a.expiresAt,
+      created_by: a.createdBy,
+      version: a.version,
+      created_at: a.createdAt,
+      updated_at: a.updatedAt
+    })
   }
-  return out
+)
+const allAppointments = all(AppointmentRow)
+
+/** A row with its request's fingerprint, as the port's `AppointmentRow`. */
+const StoredAppointment = Schema.Struct({ appointment: AppointmentRow, requestFingerprint: NullableText })
+const allStored = all(StoredAppointment)
+
+/**
+ * A row of `blocking`'s query, checked whole by one guard built from the shared column checks: a
+ * `Struct` per row would cost more than the query itself for a doctor's 2,000 busy rows (listing
+ * slots reads them all). The ids are the database's own keys (`uuid` on Postgres, referenced by
+ * foreign keys on SQLite), so they are checked as text, not parsed again as UUIDs (that alone
+ * would double the decoding).
+ */
+interface BusyColumns {
+  readonly occupies: Storage.BusyAppointment["occupies"]
+  readonly id: AppointmentId
+  readonly doctor_id: DoctorId
+  readonly start_at: InstantColumn
+  readonly end_at: InstantColumn
+  readonly buffer_before_minutes: IntegerColumn
+  readonly buffer_after_minutes: IntegerColumn
+  readonly hold_ended: BoolColumn
 }
+const occupants: ReadonlySet<unknown> = new Set<Storage.BusyAppointment["occupies"]>(["doctor", "patient", "room"])
+const BusyColumns = Schema.declare(
+  (u): u is BusyColumns =>
+    typeof u === "object" && u !== null &&
+    "occupies" in u && occupants.has(u.occupies) &&
+    "id" in u && typeof u.id === "string" &&
+    "doctor_id" in u && typeof u.doctor_id === "string" &&
+    "start_at" in u && isInstant(u.start_at) &&
+    "end_at" in u && isInstant(u.end_at) &&
+    "buffer_before_minutes" in u && isInteger(u.buffer_before_minutes) &&
+    "buffer_after_minutes" in u && isInteger(u.buffer_after_minutes) &&
+    "hold_ended" in u && isBool(u.hold_ended),
+  { identifier: "BusyColumns" }
+)
+const allBusy = all(BusyColumns)
+const toBusy = (r: BusyColumns): Storage.BusyAppointment => ({
+  occupies: r.occupies,
+  id: r.id,
+  doctorId: r.doctor_id,
+  start: millis(r.start_at),
+  end: millis(r.end_at),
+  bufferBeforeMinutes: Number(r.buffer_before_minutes),
+  bufferAfterMinutes: Number(r.buffer_after_minutes),
+  holdEnded: truth(r.hold_ended)
+})
 
-const toAppointment = (r: Row, roomIds: ReadonlyArray<string>) =>
-  new Appointment({
-    id: r.id as AppointmentId,
-    clinicId: r.clinic_id as ClinicId,
-    doctorId: r.doctor_id as DoctorId,
-    patientId: r.patient_id as PatientId,
-    serviceId: (r.service_id ?? null) as ServiceId | null,
-    roomIds: roomIds as ReadonlyArray<RoomId>,
-    start: ms(r.start_at),
-    end: ms(r.end_at),
-    bufferBeforeMinutes: Number(r.buffer_before_minutes),
-    bufferAfterMinutes: Number(r.buffer_after_minutes),
-    status: r.status as Appointment["status"],
-    notes: str(r.notes),
-    cancelReason: str(r.cancel_reason),
-    idempotencyKey: str(r.idempotency_key),
-    source: r.source as Appointment["source"],
-    expiresAt: r.expires_at == null ? null : ms(r.expires_at),
-    createdBy: (r.created_by ?? null) as StaffId | null,
-    version: Number(r.version),
-    createdAt: ms(r.created_at),
-    updatedAt: ms(r.updated_at)
-  }, { disableValidation: true })
+const allIds = all(Schema.Struct({ id: AppointmentId }))
 
-const toService = (r: Row, doctorIds: ReadonlyArray<string>, roomIds: ReadonlyArray<string>) =>
-  new ClinicService({
-    id: r.id as ServiceId,
-    clinicId: r.clinic_id as ClinicId,
-    name: r.name as string,
-    durationMinutes: Number(r.duration_minutes),
-    bufferBeforeMinutes: Number(r.buffer_before_minutes),
-    bufferAfterMinutes: Number(r.buffer_after_minutes),
-    priceMinor: Number(r.price_minor),
-    active: bool(r.active),
-    doctorIds: doctorIds as ReadonlyArray<DoctorId>,
-    roomIds: roomIds as ReadonlyArray<RoomId>,
-    version: Number(r.version)
-  }, { disableValidation: true })
-
-const toRoom = (r: Row) =>
-  new Room({
-    id: r.id as RoomId,
-    clinicId: r.clinic_id as ClinicId,
-    name: r.name as string,
-    kind: r.kind as Room["kind"],
-    active: bool(r.active),
-    version: Number(r.version)
-  }, { disableValidation: true })
-
-const decodeRules = Schema.decodeUnknown(DoctorRules)
-const rulesText = (rules: DoctorRules): string => JSON.stringify(Schema.encodeSync(DoctorRules)(rules))
+/** How many of an appointment's references exist in its clinic, by reference. */
+const references = one(Schema.Struct({ doctor: Integer, patient: Integer, service: Integer, created_by: Integer, rooms: Integer }))
 
 /** @internal */
-export const make = ({ dialect, guard, sql, toDoctor }: Context): {
-  readonly schedules: Storage.ScheduleRepository
-  readonly catalog: Storage.CatalogRepository
-  readonly appointments: Storage.AppointmentRepository
-} => {
-  const orDie = <A>(effect: Effect.Effect<A, SqlError>) => Effect.orDie(effect)
-  /**
-   * Several statements as one unit, in a savepoint when a transaction is already open: either
-   * all of them are written or none, and after a violation the enclosing transaction can still
-   * run the follow-up query that names the conflict (Postgres aborts the whole transaction
-   * otherwise). A failure to begin or end the unit itself is a defect.
-   */
-  const atomically = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E | SqlError> => sql.withTransaction(effect)
-
+export const make = (context: Context): Storage.AppointmentRepository => {
+  const { atomically, dialect, guard, sql } = context
   // A literal, not parameters: the Postgres planner must see the very list of the exclusion
   // constraints' partial-index predicate to use those indexes. The values are the core's constants.
   const blockingIn = sql.literal(`(${blockingStatuses.map((s) => `'${s}'`).join(", ")})`)
 
-  // ---------------------------------------------------------------------------------------------
-  // Schedules
-
-  const schedules: Storage.ScheduleRepository = {
-    rules: (clinicId, doctorId) =>
-      orDie(sql`SELECT rules FROM doctor_schedules WHERE clinic_id = ${clinicId} AND doctor_id = ${doctorId}`).pipe(
-        Effect.flatMap((rows) =>
-          rows[0] === undefined
-            ? Effect.succeed(Option.none())
-            : Effect.map(Effect.orDie(decodeRules(json(rows[0].rules))), Option.some)
-        )
-      ),
-    facts: (clinicId, doctorIds) =>
-      doctorIds.length === 0 ? Effect.succeed([]) : orDie(sql`SELECT d.*, s.status AS account_status, ds.rules AS rules
-        FROM doctors d
-        LEFT JOIN staff s ON s.clinic_id = d.clinic_id AND s.id = d.staff_id
-        LEFT JOIN doctor_schedules ds ON ds.clinic_id = d.clinic_id AND ds.doctor_id = d.id
-        WHERE d.clinic_id = ${clinicId} AND d.id IN ${sql.in(unique(doctorIds))}`).pipe(
-        Effect.flatMap((rows) =>
-          Effect.forEach(rows, (r) =>
-            Effect.map(
-              r.rules == null ? Effect.succeed(Option.none<DoctorRules>()) : Effect.map(Effect.orDie(decodeRules(json(r.rules))), Option.some),
-              (rules): Storage.DoctorFacts => ({
-                doctor: toDoctor(r),
-                accountStatus: r.account_status == null ? null : (r.account_status as StaffStatus),
-                rules
-              })
-            ))
-        )
-      ),
-    setRules: (clinicId, doctorId, rules, at) =>
-      Effect.suspend(() =>
-        orDie(Effect.zipRight(
-          sql`INSERT INTO doctor_schedules (clinic_id, doctor_id, rules, updated_at)
-            VALUES (${clinicId}, ${doctorId}, ${rulesText(rules)}, ${dialect.instant(at)})
-            ON CONFLICT (clinic_id, doctor_id) DO UPDATE SET rules = excluded.rules, updated_at = excluded.updated_at`,
-          sql`UPDATE doctors SET version = version + 1 WHERE clinic_id = ${clinicId} AND id = ${doctorId}`
-        ))
-      ).pipe(Effect.asVoid),
-    holidays: (clinicId, from, to) =>
-      orDie(sql`SELECT date, name FROM clinic_holidays
-        WHERE clinic_id = ${clinicId} AND date >= ${from} AND date <= ${to} ORDER BY date`).pipe(
-        Effect.map((rows) => rows.map((r) => ({ date: r.date as string, name: r.name as string })))
-      ),
-    putHoliday: (clinicId, holiday) =>
-      orDie(sql`INSERT INTO clinic_holidays (clinic_id, date, name) VALUES (${clinicId}, ${holiday.date}, ${holiday.name})
-        ON CONFLICT (clinic_id, date) DO UPDATE SET name = excluded.name`).pipe(Effect.asVoid),
-    deleteHoliday: (clinicId, date) =>
-      orDie(sql`DELETE FROM clinic_holidays WHERE clinic_id = ${clinicId} AND date = ${date}`).pipe(Effect.asVoid)
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Catalog
-
-  /** `table`'s `(service_id, column)` pairs of the given services, by service. */
-  const links = (table: string, column: string, clinicId: ClinicId, serviceIds: ReadonlyArray<string>) =>
-    serviceIds.length === 0
-      ? Effect.succeed(new Map<string, Array<string>>())
-      : orDie(sql`SELECT service_id, ${sql(column)} FROM ${sql(table)}
-          WHERE clinic_id = ${clinicId} AND service_id IN ${sql.in(serviceIds)} ORDER BY service_id, ${sql(column)}`).pipe(
-          Effect.map((rows) => group(rows, "service_id", column))
-        )
-
-  const hydrateServices = (clinicId: ClinicId, rows: ReadonlyArray<Row>) =>
-    Effect.gen(function*() {
-      const ids = rows.map((r) => String(r.id))
-      const doctors = yield* links("service_doctors", "doctor_id", clinicId, ids)
-      const rooms = yield* links("service_rooms", "room_id", clinicId, ids)
-      return rows.map((r) => toService(r, doctors.get(String(r.id)) ?? [], rooms.get(String(r.id)) ?? []))
-    })
-
-  /** Replaces a service's rows in `table`; a reference to another clinic's row names `field`. */
-  const replaceLinks = (table: string, column: string, field: string, s: ClinicService, ids: ReadonlyArray<string>) =>
-    guard(
-      Effect.zipRight(
-        sql`DELETE FROM ${sql(table)} WHERE clinic_id = ${s.clinicId} AND service_id = ${s.id}`,
-        ids.length === 0 ? Effect.void : sql`INSERT INTO ${sql(table)} ${
-          sql.insert(unique(ids).map((id) => ({ clinic_id: s.clinicId, service_id: s.id, [column]: id })))
-        }`
-      ),
-      { foreignKey: () => crossClinic(field) }
-    )
-
-  const serviceLinks = (s: ClinicService) =>
-    Effect.zipRight(
-      replaceLinks("service_doctors", "doctor_id", "doctorIds", s, s.doctorIds),
-      replaceLinks("service_rooms", "room_id", "roomIds", s, s.roomIds)
-    )
-
-  const catalog: Storage.CatalogRepository = {
-    insertService: (s) =>
-      atomically(Effect.zipRight(
-        guard(
-          sql`INSERT INTO services (clinic_id, id, name, duration_minutes, buffer_before_minutes, buffer_after_minutes,
-              price_minor, active)
-            VALUES (${s.clinicId}, ${s.id}, ${s.name}, ${s.durationMinutes}, ${s.bufferBeforeMinutes},
-              ${s.bufferAfterMinutes}, ${s.priceMinor}, ${dialect.bool(s.active)})`,
-          { foreignKey: () => crossClinic("clinicId") }
-        ),
-        serviceLinks(s)
-      )).pipe(Effect.catchTag("SqlError", Effect.die)),
-    updateService: (s) =>
-      atomically(Effect.zipRight(
-        orDie(sql`UPDATE services SET name = ${s.name}, duration_minutes = ${s.durationMinutes},
-            buffer_before_minutes = ${s.bufferBeforeMinutes}, buffer_after_minutes = ${s.bufferAfterMinutes},
-            price_minor = ${s.priceMinor}, active = ${dialect.bool(s.active)}, version = version + 1
-          WHERE clinic_id = ${s.clinicId} AND id = ${s.id}`),
-        serviceLinks(s)
-      )).pipe(Effect.catchTag("SqlError", Effect.die)),
-    findService: (clinicId, id) =>
-      orDie(sql`SELECT * FROM services WHERE clinic_id = ${clinicId} AND id = ${id}`).pipe(
-        Effect.flatMap((rows) => hydrateServices(clinicId, rows)),
-        Effect.map((services) => Option.fromNullable(services[0]))
-      ),
-    listServices: (clinicId, filter) =>
-      orDie(sql`SELECT * FROM services WHERE ${
-        sql.and([
-          sql`clinic_id = ${clinicId}`,
-          ...(filter.active === undefined ? [] : [sql`active = ${dialect.bool(filter.active)}`])
-        ])
-      } ORDER BY name, id`).pipe(Effect.flatMap((rows) => hydrateServices(clinicId, rows))),
-    insertRoom: (r) =>
-      guard(
-        sql`INSERT INTO rooms (clinic_id, id, name, kind, active)
-          VALUES (${r.clinicId}, ${r.id}, ${r.name}, ${r.kind}, ${dialect.bool(r.active)})`,
-        { foreignKey: () => crossClinic("clinicId") }
-      ).pipe(Effect.asVoid),
-    updateRoom: (r) =>
-      guard(
-        sql`UPDATE rooms SET name = ${r.name}, kind = ${r.kind}, active = ${dialect.bool(r.active)}
-          WHERE clinic_id = ${r.clinicId} AND id = ${r.id}`
-      ).pipe(Effect.asVoid),
-    findRooms: (clinicId, ids) =>
-      ids.length === 0
-        ? Effect.succeed([])
-        : orDie(sql`SELECT * FROM rooms WHERE clinic_id = ${clinicId} AND id IN ${sql.in(unique(ids))} ORDER BY name, id`)
-          .pipe(Effect.map((rows) => rows.map(toRoom))),
-    listRooms: (clinicId, filter) =>
-      orDie(sql`SELECT * FROM rooms WHERE ${
-        sql.and([
-          sql`clinic_id = ${clinicId}`,
-          ...(filter.active === undefined ? [] : [sql`active = ${dialect.bool(filter.active)}`])
-        ])
-      } ORDER BY name, id`).pipe(Effect.map((rows) => rows.map(toRoom)))
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Appointments
-
-  /** Appointments from their rows, each with its rooms (sorted by id). */
-  const hydrate = (clinicId: ClinicId, rows: ReadonlyArray<Row>) =>
+  /** The rows, each with its rooms as `room_ids` (sorted by id). */
+  const withRooms = (clinicId: ClinicId, rows: ReadonlyArray<Row>) =>
     rows.length === 0
       ? Effect.succeed([])
       : orDie(sql`SELECT appointment_id, room_id FROM appointment_rooms
@@ -279,16 +183,16 @@ export const make = ({ dialect, guard, sql, toDoctor }: Context): {
           ORDER BY appointment_id, room_id`).pipe(
           Effect.map((links) => {
             const rooms = group(links, "appointment_id", "room_id")
-            return rows.map((r) => toAppointment(r, rooms.get(String(r.id)) ?? []))
+            return rows.map((r): Row => ({ ...r, room_ids: rooms.get(String(r.id)) ?? [] }))
           })
         )
 
   const toRow = (clinicId: ClinicId) => (rows: ReadonlyArray<Row>) =>
-    Effect.map(hydrate(clinicId, rows), (appointments): Option.Option<Storage.AppointmentRow> =>
-      Option.map(
-        Option.fromNullable(appointments[0]),
-        (appointment) => ({ appointment, requestFingerprint: str(rows[0]!.request_fingerprint) })
-      ))
+    Effect.map(
+      withRooms(clinicId, rows),
+      (hydrated): Option.Option<Storage.AppointmentRow> =>
+        Option.fromNullable(allStored(hydrated.map((r) => ({ appointment: r, requestFingerprint: r.request_fingerprint })))[0])
+    )
 
   /**
    * The blocking appointments of any of `occupants` whose busy interval overlaps `[from, to)`, as
@@ -345,7 +249,7 @@ export const make = ({ dialect, guard, sql, toDoctor }: Context): {
     const { busyEnd, busyStart } = busyRange(a)
     const occupants = { doctorIds: [a.doctorId], patientId: a.patientId, roomIds: a.roomIds }
     const union = occupying(a.clinicId, occupants, busyStart, busyEnd, () => sql`a.id`, [sql`a.id <> ${a.id}`])!
-    return orDie(sql`${union} ORDER BY id`).pipe(Effect.map((rows) => rows.map((r) => String(r.id))))
+    return orDie(sql`${union} ORDER BY id`).pipe(Effect.map((rows) => allIds(rows).map((r) => r.id)))
   }
 
   const taken = (appointmentIds: ReadonlyArray<string>) => new Conflict({ reason: { _tag: "slot_taken", appointmentIds } })
@@ -367,19 +271,20 @@ export const make = ({ dialect, guard, sql, toDoctor }: Context): {
         ? sql`0`
         : sql`(SELECT count(*) FROM rooms WHERE clinic_id = ${a.clinicId} AND id IN ${sql.in(rooms)})`
     } AS rooms`).pipe(
-      Effect.map(([r]) =>
-        Number(r!.doctor) === 0
+      Effect.map((rows) => {
+        const r = references(rows)
+        return r.doctor === 0
           ? "doctorId"
-          : Number(r!.patient) === 0
+          : r.patient === 0
           ? "patientId"
-          : Number(r!.service) === 0
+          : r.service === 0
           ? "serviceId"
-          : Number(r!.created_by) === 0
+          : r.created_by === 0
           ? "createdBy"
-          : Number(r!.rooms) < rooms.length
+          : r.rooms < rooms.length
           ? "roomIds"
           : "id"
-      )
+      })
     )
   }
 
@@ -459,14 +364,7 @@ export const make = ({ dialect, guard, sql, toDoctor }: Context): {
       { foreignKey: missing(a), exclusion: () => slotTaken(a) }
     )
 
-  const appointmentDependents = (clinicId: ClinicId, id: AppointmentId): Effect.Effect<Storage.Dependents> =>
-    appointmentDependentTables.length === 0
-      ? Effect.succeed({})
-      : orDie(sql`SELECT ${
-        sql.csv(appointmentDependentTables.map(([kind, table]) =>
-          sql`(SELECT count(*) FROM ${sql(table)} WHERE clinic_id = ${clinicId} AND appointment_id = ${id}) AS ${sql(kind)}`
-        ))
-      }`).pipe(Effect.map((rows) => nonZero(rows[0]!)))
+  const appointmentDependents = context.dependents(appointmentReferrers)
 
   const appointmentColumns = sql.literal(`clinic_id, id, doctor_id, patient_id, service_id, created_by, start_at, end_at,
     buffer_before_minutes, buffer_after_minutes, busy_start, busy_end, status, notes, cancel_reason,
@@ -482,7 +380,7 @@ export const make = ({ dialect, guard, sql, toDoctor }: Context): {
       ${a.version}, ${dialect.instant(a.createdAt)}, ${dialect.instant(a.updatedAt)}`
   }
 
-  const appointments: Storage.AppointmentRepository = {
+  return {
     insert: ({ appointment: a, requestFingerprint }, expected) => {
       const hold = versionsHold(a.clinicId, expected)
       const row = sql`INSERT INTO appointments (${appointmentColumns}) SELECT ${appointmentValues(a, requestFingerprint)}
@@ -545,18 +443,7 @@ export const make = ({ dialect, guard, sql, toDoctor }: Context): {
         excludeId === undefined ? [] : [sql`a.id <> ${excludeId}`]
       )
       if (union === undefined) return Effect.succeed([])
-      return orDie(sql`${union} ORDER BY start_at, id`).pipe(Effect.map((rows) =>
-        rows.map((r): Storage.BusyAppointment => ({
-          occupies: r.occupies as Storage.BusyAppointment["occupies"],
-          id: r.id as AppointmentId,
-          doctorId: r.doctor_id as DoctorId,
-          start: ms(r.start_at),
-          end: ms(r.end_at),
-          bufferBeforeMinutes: Number(r.buffer_before_minutes),
-          bufferAfterMinutes: Number(r.buffer_after_minutes),
-          holdEnded: bool(r.hold_ended)
-        }))
-      ))
+      return orDie(sql`${union} ORDER BY start_at, id`).pipe(Effect.map((rows) => allBusy(rows).map(toBusy)))
     },
     // Both updates run in the caller's transaction (every repository call does): no savepoint needed.
     expireRequests: (clinicId, now) =>
@@ -565,7 +452,7 @@ export const make = ({ dialect, guard, sql, toDoctor }: Context): {
           SET status = 'expired', version = version + 1, updated_at = ${dialect.instant(now)}
           WHERE clinic_id = ${clinicId} AND status = 'requested' AND expires_at <= ${dialect.instant(now)}
           RETURNING id`
-        const ids = rows.map((r) => r.id as AppointmentId).sort()
+        const ids = allIds(rows).map((r) => r.id).sort()
         if (ids.length > 0) {
           yield* sql`UPDATE appointment_rooms SET blocking = ${dialect.bool(false)}
             WHERE clinic_id = ${clinicId} AND appointment_id IN ${sql.in(ids)}`
@@ -584,7 +471,8 @@ export const make = ({ dialect, guard, sql, toDoctor }: Context): {
           ...(f.to === undefined ? [] : [sql`start_at < ${dialect.instant(f.to)}`])
         ])
       } ORDER BY start_at ${direction}, id ${direction} LIMIT ${f.limit}`).pipe(
-        Effect.flatMap((rows) => hydrate(clinicId, rows))
+        Effect.flatMap((rows) => withRooms(clinicId, rows)),
+        Effect.map(allAppointments)
       )
     },
     delete: (clinicId, id) =>
@@ -593,13 +481,8 @@ export const make = ({ dialect, guard, sql, toDoctor }: Context): {
           sql`DELETE FROM appointment_rooms WHERE clinic_id = ${clinicId} AND appointment_id = ${id}`,
           sql`DELETE FROM appointments WHERE clinic_id = ${clinicId} AND id = ${id}`
         )),
-        {
-          foreignKey: () =>
-            Effect.map(appointmentDependents(clinicId, id), (counts) => new Conflict({ reason: { _tag: "has_dependents", counts } }))
-        }
+        { foreignKey: () => hasDependents(appointmentDependents(clinicId, id)) }
       ).pipe(Effect.asVoid),
     dependents: appointmentDependents
   }
-
-  return { schedules, catalog, appointments }
 }
