@@ -238,40 +238,54 @@ export const booking = (it: SuiteIt, runs: number) => {
       const elsewhere = <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.provideService(self, Storage, twin.storage)
       const otherSchedules = yield* elsewhere(SchedulesModule.make)
       const otherCatalog = yield* elsewhere(CatalogModule.make)
-      /** A Scheduling whose first write first waits (up to a bound) for `change` to commit elsewhere. */
-      const interrupted = (change: Effect.Effect<unknown, unknown, never>) =>
+      // Another process's work runs in a fiber of its own, outside the booking's transaction (a
+      // fiber inside it would join it: @effect/sql finds the transaction in the fiber's context).
+      const outside = yield* Effect.runtime<Exclude<Fixtures.Services, Actor.Actor>>()
+      /**
+       * A Scheduling whose first write first waits, up to a bound, for `change` to commit in another
+       * process. `settled` waits for the change itself, however long it had to wait.
+       */
+      const interrupted = (change: Effect.Effect<unknown, unknown, Exclude<Fixtures.Services, Actor.Actor>>) =>
         Effect.gen(function*() {
           let ran: boolean | undefined
+          let pending: Promise<unknown> = Promise.resolve()
           const hooked = {
             ...storage,
             appointments: {
               ...storage.appointments,
               insert: (row: Parameters<typeof storage.appointments.insert>[0], expected: Parameters<typeof storage.appointments.insert>[1]) =>
                 Effect.zipRight(
-                  ran !== undefined ? Effect.void : Effect.map(Effect.timeoutOption(Effect.orDie(change), "3 seconds"), (o) => {
-                    ran = Option.isSome(o)
+                  ran !== undefined ? Effect.void : Effect.suspend(() => {
+                    pending = Runtime.runPromise(outside)(Effect.orDie(change))
+                    return Effect.map(Effect.timeoutOption(Effect.promise(() => pending), "2 seconds"), (o) => {
+                      ran = Option.isSome(o)
+                    })
                   }),
                   storage.appointments.insert(row, expected)
                 )
             }
           }
           const s = yield* SchedulingModule.make.pipe(Effect.provideService(Storage, hooked))
-          return { s, ran: () => ran }
+          return { s, ran: () => ran, settled: Effect.promise(() => pending) }
         })
 
       // Hours: the booking read 08:00–18:00; meanwhile the doctor's day becomes 08:00–09:00.
       const hours = yield* interrupted(otherSchedules.set({ doctorId: d1.id, rules: { weekly: allWeek.map((weekday) => ({ weekday, start: "08:00", end: "09:00" })) } }).pipe(a.asAdmin))
       const raw = yield* RawAccess
       const first = yield* Effect.either(hours.s.book({ doctorId: d1.id, patientId: p1.id, start: at("10:00"), end: at("10:30") }).pipe(a.asAdmin))
+      yield* hours.settled
       // Postgres lets the other process commit, and the write then finds the doctor's version moved
       // on; SQLite's single writer makes the other process wait until the booking has committed.
       expect(hours.ran()).toBe(raw.dialect === "pg")
       if (hours.ran()) expect(Either.isLeft(first) && refusal(first.left)).toEqual({ tag: "not_bookable", codes: ["outside_hours"] })
       else expect(Either.isRight(first)).toBe(true)
+      // Either way the new hours are in force now.
+      expect((yield* Effect.flatMap(Schedules, (x) => x.get(d1.id)).pipe(a.asAdmin)).weekly[0]).toMatchObject({ end: "09:00" })
 
       // A service deactivated meanwhile.
       const retired = yield* interrupted(otherCatalog.updateService({ id: service.id, active: false }).pipe(a.asAdmin))
       const second = yield* Effect.either(retired.s.book({ doctorId: d1.id, patientId: p2.id, serviceId: service.id, start: at("08:00") }).pipe(a.asAdmin))
+      yield* retired.settled
       expect(retired.ran()).toBe(raw.dialect === "pg")
       if (retired.ran()) expect(Either.isLeft(second) && refusal(second.left)).toEqual({ tag: "not_bookable", codes: ["service_inactive"] })
       else expect(Either.isRight(second)).toBe(true)
