@@ -205,7 +205,7 @@ export const make: Effect.Effect<Scheduling, never, Storage | FieldCrypto> = Eff
       })
       const durationMinutes = Option.match(parties.service, { onNone: () => input.durationMinutes, onSome: (s) => s.durationMinutes })
       if (durationMinutes === undefined) return yield* invalid("durationMinutes", "is required without a service")
-      const { doctors } = yield* booking.timeOf(clinic, parties, input.from, input.to, now)
+      const { doctors } = yield* booking.timeOf(clinic, parties, input.from, input.to, now, { listing: true })
       const shape = { durationMinutes, ...buffersOf(parties.service) }
       const out: Array<AvailableSlot> = []
       for (const { doctor, prepared } of doctors) {

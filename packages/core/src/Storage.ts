@@ -229,6 +229,20 @@ export interface BusyAppointment
   readonly holdEnded: boolean
 }
 
+/**
+ * A busy interval as listing needs it: whose time it takes and when, buffers included, without
+ * the appointment's id (a long range can hold thousands of them).
+ *
+ * @since 0.1.0 @category models
+ */
+export interface BusyTime {
+  readonly occupies: BusyAppointment["occupies"]
+  /** The doctor, for a doctor's interval when several doctors were asked for; `null` otherwise. */
+  readonly doctorId: DoctorId | null
+  readonly busyStart: number
+  readonly busyEnd: number
+}
+
 /** Whose time an interval occupies. @since 0.1.0 @category models */
 export interface Occupants {
   readonly doctorIds?: ReadonlyArray<DoctorId> | undefined
@@ -290,6 +304,17 @@ export interface AppointmentRepository {
     now: number,
     excludeId?: AppointmentId | undefined
   ) => Effect.Effect<ReadonlyArray<BusyAppointment>>
+  /**
+   * What `blocking` finds, as busy intervals only (for listing), leaving out requests whose hold
+   * had ended at `now`.
+   */
+  readonly busyTimes: (
+    clinicId: ClinicId,
+    occupants: Occupants,
+    from: number,
+    to: number,
+    now: number
+  ) => Effect.Effect<ReadonlyArray<BusyTime>>
   /** Marks the requests whose hold ended at `now` as `expired`; returns their ids. */
   readonly expireRequests: (clinicId: ClinicId, now: number) => Effect.Effect<ReadonlyArray<AppointmentId>>
   readonly list: (clinicId: ClinicId, filter: AppointmentFilter) => Effect.Effect<ReadonlyArray<Appointment>>

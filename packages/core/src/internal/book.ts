@@ -140,7 +140,7 @@ export const makeBook = (storage: Storage, booking: ReturnType<typeof makeBookin
           ? yield* booking.timing(parties.service, input.start, input.end)
           : input.end ?? input.start + (current.end - current.start)
         if (end <= input.start) return yield* invalid("end", "must be after start")
-        const { doctors: [time], holdsEnded } = yield* booking.timeOf(clinic, parties, input.start, end, now, current.id)
+        const { doctors: [time], holdsEnded } = yield* booking.timeOf(clinic, parties, input.start, end, now, { excludeId: current.id })
         const buffers = Option.isSome(parties.service) ? buffersOf(parties.service) : current
         yield* admit(
           Availability.reasons(time!.prepared, {

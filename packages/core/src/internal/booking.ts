@@ -135,26 +135,55 @@ export const makeBooking = (storage: Storage) => {
    * The time of `parties` in [from, to) at `now`: each doctor's rules, the clinic's holidays and the
    * busy time of every occupant, read in one go. `holdsEnded`: requests past their hold were in that
    * time (they do not count, but must be marked expired before a write meets them in the database).
+   * `listing`: only the busy intervals are read, without the appointments' ids (`availableSlots`
+   * reports no ids; the rule decides the same on the intervals alone).
    */
-  const timeOf = (clinic: Clinic, p: Parties, from: number, to: number, now: number, excludeId?: AppointmentId) =>
+  const timeOf = (
+    clinic: Clinic,
+    p: Parties,
+    from: number,
+    to: number,
+    now: number,
+    options: { readonly excludeId?: AppointmentId | undefined; readonly listing?: boolean } = {}
+  ) =>
     Effect.gen(function*() {
       const zone = clinic.timeZone
-      const roomIds = p.rooms.map((r) => r.id)
-      const [holidays, busy] = yield* Effect.all([
-        storage.schedules.holidays(clinic.id, ...holidayDates(zone, from, to)),
-        storage.appointments.blocking(
-          clinic.id,
-          { doctorIds: p.doctors.map((f) => f.doctor.id), patientId: p.patientId, roomIds },
-          from - BUFFER_REACH,
-          to + BUFFER_REACH,
-          now,
-          excludeId
-        )
-      ])
-      const live = busy.filter((a) => !a.holdEnded)
-      const asBusy = (a: BusyAppointment): Availability.Busy => ({ id: a.id, start: a.start, end: a.end, ...busyRange(a) })
-      const patientBusy = live.filter((a) => a.occupies === "patient").map(asBusy)
-      const roomBusy = live.filter((a) => a.occupies === "room").map(asBusy)
+      const occupants = { doctorIds: p.doctors.map((f) => f.doctor.id), patientId: p.patientId, roomIds: p.rooms.map((r) => r.id) }
+      const holidays = yield* storage.schedules.holidays(clinic.id, ...holidayDates(zone, from, to))
+      const range = [clinic.id, occupants, from - BUFFER_REACH, to + BUFFER_REACH, now] as const
+      let busy: ReadonlyArray<{ readonly occupies: BusyAppointment["occupies"]; readonly doctorId: DoctorId | null; readonly busy: Availability.Busy }>
+      let holdsEnded = false
+      if (options.listing === true) {
+        const times = yield* storage.appointments.busyTimes(...range)
+        busy = times.map((t) => ({
+          occupies: t.occupies,
+          doctorId: t.doctorId,
+          busy: { id: "", start: t.busyStart, end: t.busyEnd, busyStart: t.busyStart, busyEnd: t.busyEnd }
+        }))
+      } else {
+        const rows = yield* storage.appointments.blocking(...range, options.excludeId)
+        holdsEnded = rows.some((a) => a.holdEnded)
+        busy = rows.filter((a) => !a.holdEnded).map((a) => ({
+          occupies: a.occupies,
+          doctorId: a.doctorId,
+          busy: { id: a.id, start: a.start, end: a.end, ...busyRange(a) }
+        }))
+      }
+      // Each doctor's intervals, grouped once (a listing for many doctors can hold thousands).
+      const single = p.doctors.length === 1
+      const byDoctor = new Map<DoctorId | null, Array<Availability.Busy>>()
+      const patientBusy: Array<Availability.Busy> = []
+      const roomBusy: Array<Availability.Busy> = []
+      for (const b of busy) {
+        if (b.occupies === "patient") patientBusy.push(b.busy)
+        else if (b.occupies === "room") roomBusy.push(b.busy)
+        else {
+          const key = single ? null : b.doctorId
+          const list = byDoctor.get(key)
+          if (list === undefined) byDoctor.set(key, [b.busy])
+          else list.push(b.busy)
+        }
+      }
       const holidayDatesList = holidays.map((h) => h.date)
       const serviceActive = Option.match(p.service, { onNone: () => true, onSome: (s) => s.active })
       const doctors = p.doctors.map((facts): DoctorTime => {
@@ -163,7 +192,7 @@ export const makeBooking = (storage: Storage) => {
           zone,
           rules: Option.getOrElse(facts.rules, () => noRules),
           holidays: holidayDatesList,
-          busy: live.filter((a) => a.occupies === "doctor" && a.doctorId === doctor.id).map(asBusy),
+          busy: byDoctor.get(single ? null : doctor.id) ?? [],
           patientBusy,
           roomBusy,
           now,
@@ -189,7 +218,7 @@ export const makeBooking = (storage: Storage) => {
           }
         }
       })
-      return { doctors, holdsEnded: busy.some((a) => a.holdEnded) }
+      return { doctors, holdsEnded }
     })
 
   /** The end of an appointment starting at `start`: the service's duration, or the given end. */

@@ -126,41 +126,61 @@ const allStored = all(StoredAppointment)
  * foreign keys on SQLite), so they are checked as text, not parsed again as UUIDs (that alone
  * would double the decoding).
  */
-interface BusyColumns {
-  readonly occupies: Storage.BusyAppointment["occupies"]
-  readonly id: AppointmentId
-  readonly doctor_id: DoctorId
-  readonly start_at: InstantColumn
-  readonly end_at: InstantColumn
-  readonly buffer_before_minutes: IntegerColumn
-  readonly buffer_after_minutes: IntegerColumn
-  readonly hold_ended: BoolColumn
-}
+/**
+ * A busy row as `blocking` reads it, positionally (`.values`: thousands of rows may come back for a
+ * long range, and arrays cost the driver much less than row objects): occupant, id, doctor, start,
+ * end, buffers, whether its hold had ended.
+ */
+type BusyColumns = readonly [
+  occupies: Storage.BusyAppointment["occupies"],
+  id: AppointmentId,
+  doctorId: DoctorId,
+  start: InstantColumn,
+  end: InstantColumn,
+  bufferBefore: IntegerColumn,
+  bufferAfter: IntegerColumn,
+  holdEnded: BoolColumn
+]
 const occupants: ReadonlySet<unknown> = new Set<Storage.BusyAppointment["occupies"]>(["doctor", "patient", "room"])
 const BusyColumns = Schema.declare(
   (u): u is BusyColumns =>
-    typeof u === "object" && u !== null &&
-    "occupies" in u && occupants.has(u.occupies) &&
-    "id" in u && typeof u.id === "string" &&
-    "doctor_id" in u && typeof u.doctor_id === "string" &&
-    "start_at" in u && isInstant(u.start_at) &&
-    "end_at" in u && isInstant(u.end_at) &&
-    "buffer_before_minutes" in u && isInteger(u.buffer_before_minutes) &&
-    "buffer_after_minutes" in u && isInteger(u.buffer_after_minutes) &&
-    "hold_ended" in u && isBool(u.hold_ended),
+    Array.isArray(u) && u.length === 8 && occupants.has(u[0]) && typeof u[1] === "string" && typeof u[2] === "string" &&
+    isInstant(u[3]) && isInstant(u[4]) && isInteger(u[5]) && isInteger(u[6]) && isBool(u[7]),
   { identifier: "BusyColumns" }
 )
-const allBusy = all(BusyColumns)
-const toBusy = (r: BusyColumns): Storage.BusyAppointment => ({
-  occupies: r.occupies,
-  id: r.id,
-  doctorId: r.doctor_id,
-  start: millis(r.start_at),
-  end: millis(r.end_at),
-  bufferBeforeMinutes: Number(r.buffer_before_minutes),
-  bufferAfterMinutes: Number(r.buffer_after_minutes),
-  holdEnded: truth(r.hold_ended)
-})
+const isBusyRow = Schema.is(BusyColumns)
+const toBusy = (r: unknown): Storage.BusyAppointment => {
+  if (!isBusyRow(r)) throw new Error(`a busy row did not decode: ${JSON.stringify(r)}`)
+  return {
+    occupies: r[0],
+    id: r[1],
+    doctorId: r[2],
+    start: millis(r[3]),
+    end: millis(r[4]),
+    bufferBeforeMinutes: Number(r[5]),
+    bufferAfterMinutes: Number(r[6]),
+    holdEnded: truth(r[7])
+  }
+}
+/**
+ * A busy interval as `busyTimes` reads it: busy start and end, then the occupant (0 doctor,
+ * 1 patient, 2 room) when more than one kind was asked for, then the doctor when several were.
+ */
+const occupantCodes = ["doctor", "patient", "room"] as const
+const isBusyTimeRow = (u: unknown, width: number): u is ReadonlyArray<unknown> =>
+  Array.isArray(u) && u.length === width && isInstant(u[0]) && isInstant(u[1])
+const toBusyTime = (width: number, only: Storage.BusyAppointment["occupies"] | undefined) => (r: unknown): Storage.BusyTime => {
+  if (!isBusyTimeRow(r, width)) throw new Error(`a busy time did not decode: ${JSON.stringify(r)}`)
+  const occupies = only ?? occupantCodes[Number(r[2])]
+  const doctorId = width === 4 ? r[3] : null
+  if (occupies === undefined || (doctorId !== null && typeof doctorId !== "string")) {
+    throw new Error(`a busy time did not decode: ${JSON.stringify(r)}`)
+  }
+  return { occupies, doctorId: doctorId as DoctorId | null, busyStart: millis(r[0] as InstantColumn), busyEnd: millis(r[1] as InstantColumn) }
+}
+
+const byStartThenId = (a: Storage.BusyAppointment, b: Storage.BusyAppointment) =>
+  a.start - b.start || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 
 const allIds = all(Schema.Struct({ id: AppointmentId }))
 
@@ -443,7 +463,31 @@ export const make = (context: Context): Storage.AppointmentRepository => {
         excludeId === undefined ? [] : [sql`a.id <> ${excludeId}`]
       )
       if (union === undefined) return Effect.succeed([])
-      return orDie(sql`${union} ORDER BY start_at, id`).pipe(Effect.map((rows) => allBusy(rows).map(toBusy)))
+      // Sorted here rather than by the database: cheaper for thousands of rows, same order.
+      return orDie(sql`${union}`.values).pipe(Effect.map((rows) => rows.map(toBusy).sort(byStartThenId)))
+    },
+    // The stored busy interval and no id; whose it is only when that tells something apart: what
+    // listing thousands of intervals needs and no more (see docs/benchmarks.md).
+    busyTimes: (clinicId, occupants, from, to, now) => {
+      const doctors = occupants.doctorIds === undefined ? 0 : unique(occupants.doctorIds).length
+      const kinds = occupantCodes.filter((k) =>
+        k === "doctor" ? doctors > 0 : k === "patient" ? occupants.patientId !== undefined : (occupants.roomIds?.length ?? 0) > 0
+      )
+      const tagged = kinds.length > 1 || doctors > 1
+      const width = doctors > 1 ? 4 : tagged ? 3 : 2
+      const union = to <= from ? undefined : occupying(
+        clinicId,
+        occupants,
+        from,
+        to,
+        (occupies) =>
+          sql`a.busy_start, a.busy_end${
+            tagged ? sql`, ${occupantCodes.indexOf(occupies)} AS occupies` : sql``
+          }${width === 4 ? (occupies === "doctor" ? sql`, a.doctor_id` : sql`, NULL`) : sql``}`,
+        [sql`NOT (a.status = 'requested' AND a.expires_at IS NOT NULL AND a.expires_at <= ${dialect.instant(now)})`]
+      )
+      if (union === undefined) return Effect.succeed([])
+      return orDie(sql`${union}`.values).pipe(Effect.map((rows) => rows.map(toBusyTime(width, tagged ? undefined : kinds[0]))))
     },
     // Both updates run in the caller's transaction (every repository call does): no savepoint needed.
     expireRequests: (clinicId, now) =>
