@@ -7,6 +7,7 @@
  * @since 0.1.0
  */
 import * as Clinicore from "@clinicore/core/Clinicore"
+import type { BillingStorage } from "@clinicore/core/BillingStorage"
 import type { FieldCrypto } from "@clinicore/core/FieldCrypto"
 import type { Storage } from "@clinicore/core/Storage"
 import { layer } from "@effect/vitest"
@@ -35,7 +36,7 @@ export interface SuiteOptions {
  */
 export const suite = <E>(
   name: string,
-  adapter: Layer.Layer<Storage | RawAccess | FieldCrypto | Twin, E>,
+  adapter: Layer.Layer<Storage | BillingStorage | RawAccess | FieldCrypto | Twin, E>,
   options: SuiteOptions = {}
 ) =>
   layer(adapter, { timeout: "120 seconds", excludeTestServices: true })(name, (it) => {

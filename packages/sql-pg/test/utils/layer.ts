@@ -5,6 +5,7 @@
  * random master key.
  */
 import { randomBytes } from "node:crypto"
+import type { BillingStorage } from "@clinicore/core/BillingStorage"
 import * as FieldCrypto from "@clinicore/core/FieldCrypto"
 import { Storage as StorageTag, type Storage } from "@clinicore/core/Storage"
 import { RawAccess } from "@clinicore/testing/RawAccess"
@@ -71,7 +72,7 @@ export interface TestLayerOptions {
 export const makeTestLayer = (
   db: FreshDatabase,
   options: TestLayerOptions = {}
-): Layer.Layer<Storage | SqlClient.SqlClient | RawAccess | FieldCrypto.FieldCrypto | Twin, SqlError | MigrationError> =>
+): Layer.Layer<Storage | BillingStorage | SqlClient.SqlClient | RawAccess | FieldCrypto.FieldCrypto | Twin, SqlError | MigrationError> =>
   Layer.mergeAll(
     ClinicorePg.layer({
       url: Redacted.make(db.appUrl),
