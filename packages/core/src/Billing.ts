@@ -14,6 +14,8 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type { Actor } from "./Actor.js"
+import type { Appointment } from "./Appointment.js"
+import type { Clinic } from "./Clinic.js"
 import { BillingStorage } from "./BillingStorage.js"
 import { Conflict, type Inactive, NotFound, type PermissionDenied, type Unauthenticated, type ValidationError } from "./Errors.js"
 import { CreateExpense, Expense, ExpenseId, ExpensePeriod } from "./Expense.js"
@@ -183,7 +185,7 @@ export const make: Effect.Effect<Billing, never, Storage | BillingStorage | Fiel
           if (lines === undefined) {
             return yield* invalid("lines", "is required for an appointment without a service")
           }
-          return yield* Appointments.createForAppointment(steps, acting, appointment, {
+          return yield* Appointments.createForAppointment(steps, acting.clinic, appointment, {
             lines,
             taxBasisPoints: basisPoints(valid.taxPercent),
             discountMinor: valid.discountMinor,
@@ -394,6 +396,24 @@ export const make: Effect.Effect<Billing, never, Storage | BillingStorage | Fiel
         }), (x) => x).pipe(Effect.asVoid)
   }
 })
+
+/**
+ * The hook `Scheduling.setStatus` calls when it records an appointment as `completed`, inside its
+ * own operation's transaction (after writing the appointment), with the storage ports of that
+ * transaction: when the clinic's `autoInvoiceOnCompletion` setting is `draft` or `issue`, it
+ * creates the appointment's invoice (one line, the service at its price) and, with `issue`, issues
+ * it. Exactly once however often completion is recorded (`None` when the appointment has an invoice
+ * already, has no service, or the setting is `off`). It checks no permission and appends no audit
+ * event of its own: the calling operation did both.
+ *
+ * @since 0.1.0 @category integration
+ */
+export const invoiceOnCompletion: (
+  ports: { readonly storage: Storage; readonly billing: BillingStorage },
+  clinic: Clinic,
+  appointment: Appointment,
+  now: number
+) => Effect.Effect<Option.Option<Invoice>> = Appointments.invoiceOnCompletion
 
 /** @since 0.1.0 @category layers */
 export const layer: Layer.Layer<Billing, never, Storage | BillingStorage | FieldCrypto> = Layer.effect(Billing, make)

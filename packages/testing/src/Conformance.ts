@@ -14,6 +14,7 @@ import { layer } from "@effect/vitest"
 import type * as Layer from "effect/Layer"
 import { access } from "./internal/conformance/access.js"
 import { auditTrail } from "./internal/conformance/audit.js"
+import { billing, concurrentIssues as issueRace } from "./internal/conformance/billing.js"
 import { model } from "./internal/conformance/model.js"
 import { concurrentInserts as overlapRace, overlap } from "./internal/conformance/overlap.js"
 import { scheduling } from "./internal/conformance/scheduling.js"
@@ -27,6 +28,8 @@ export interface SuiteOptions {
   readonly propertyRuns?: number
   /** Runs of the model-based scheduling test. */
   readonly modelRuns?: number
+  /** Runs of the model-based billing test (`modelRuns` when absent). */
+  readonly billingModelRuns?: number
 }
 
 /**
@@ -47,6 +50,7 @@ export const suite = <E>(
       scheduling(it)
       overlap(it)
       model(it, options.modelRuns ?? 30)
+      billing(it, { modelRuns: options.billingModelRuns ?? options.modelRuns ?? 30 })
     })
   })
 
@@ -60,3 +64,14 @@ export const suite = <E>(
  * @since 0.1.0 @category suite
  */
 export const concurrentInserts = overlapRace
+
+/**
+ * The gap-free numbering guarantee under concurrent issuers, which an adapter's own test runs over
+ * the connections it opens: 100 drafts of one clinic issued at once by `issue` (by default through
+ * the `Billing` in context), plus 20 second attempts that fail after drawing a number. Exactly 100
+ * succeed, numbered 1…100 with no gap and no duplicate, and nothing ends in a defect. Needs the
+ * services of `Clinicore.layer`.
+ *
+ * @since 0.1.0 @category suite
+ */
+export const concurrentIssues = issueRace

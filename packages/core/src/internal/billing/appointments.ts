@@ -8,7 +8,7 @@ import * as Option from "effect/Option"
 import type { Appointment } from "../../Appointment.js"
 import { Conflict, type ValidationError } from "../../Errors.js"
 import type { Invoice, InvoiceLine, Rounding } from "../../Invoice.js"
-import type { Acting } from "../operation.js"
+import type { Clinic } from "../../Clinic.js"
 import { type BillingDeps, draft, issue } from "./invoices.js"
 
 /** `Conflict` unless the appointment is completed and has no invoice yet (void ones aside). */
@@ -40,7 +40,7 @@ export const serviceLine = (deps: BillingDeps, appointment: Appointment) =>
 /** Creates the appointment's invoice from priced lines (the unique index decides a race). */
 export const createForAppointment = (
   deps: BillingDeps,
-  acting: Acting,
+  clinic: Clinic,
   appointment: Appointment,
   fields: {
     readonly lines: ReadonlyArray<InvoiceLine>
@@ -54,7 +54,7 @@ export const createForAppointment = (
 ): Effect.Effect<Invoice, Conflict | ValidationError> =>
   Effect.gen(function*() {
     yield* requireInvoiceable(deps, appointment)
-    const invoice = yield* draft(acting.clinic, { ...fields, patientId: appointment.patientId, appointmentId: appointment.id }, now)
+    const invoice = yield* draft(clinic, { ...fields, patientId: appointment.patientId, appointmentId: appointment.id }, now)
     yield* deps.billing.insertInvoice(invoice)
     return invoice
   })
@@ -69,21 +69,21 @@ export const createForAppointment = (
  */
 export const invoiceOnCompletion = (
   deps: BillingDeps,
-  acting: Acting,
+  clinic: Clinic,
   appointment: Appointment,
   now: number
 ): Effect.Effect<Option.Option<Invoice>> =>
   Effect.gen(function*() {
-    const mode = acting.clinic.settings.autoInvoiceOnCompletion
+    const mode = clinic.settings.autoInvoiceOnCompletion
     if (mode === "off" || appointment.status !== "completed") return Option.none()
     const line = yield* serviceLine(deps, appointment)
     if (Option.isNone(line)) return Option.none()
-    const created = yield* createForAppointment(deps, acting, appointment, {
+    const created = yield* createForAppointment(deps, clinic, appointment, {
       lines: [line.value],
       taxBasisPoints: 0,
       discountMinor: 0,
       rounding: { mode: "half_up", scope: "invoice" },
-      dueDays: acting.clinic.settings.invoiceDueDays,
+      dueDays: clinic.settings.invoiceDueDays,
       notes: null
     }, now).pipe(
       Effect.map(Option.some),
@@ -97,5 +97,5 @@ export const invoiceOnCompletion = (
       Effect.orDie
     )
     if (Option.isNone(created) || mode === "draft") return created
-    return Option.some(yield* Effect.orDie(issue(deps, acting.clinic, created.value.id, now)))
+    return Option.some(yield* Effect.orDie(issue(deps, clinic, created.value.id, now)))
   })

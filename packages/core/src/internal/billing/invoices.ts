@@ -122,19 +122,19 @@ export const loadInvoice = ({ billing }: BillingDeps, clinicId: ClinicId, id: In
     Option.match(found, { onNone: () => Effect.fail(new NotFound({ entity: "Invoice", id })), onSome: Effect.succeed }))
 
 /**
- * Issues a draft: the next number of the clinic's invoice series for the issue year (the counter
- * is taken alongside the invoice's read; a refusal rolls both back, so no number is lost), the due
- * date, and the status the (empty) ledger gives.
+ * Issues a draft: the next number of the clinic's invoice series for the issue year (drawn in
+ * this transaction: if anything later fails, the rollback gives it back, so no number is lost), the
+ * due date, and the status the (empty) ledger gives.
  */
 export const issue = (deps: BillingDeps, clinic: Clinic, id: InvoiceId, now: number) =>
   Effect.gen(function*() {
     const { date, year } = today(clinic, now)
     const format = clinic.settings.invoiceNumberFormat
-    const [invoice, sequence] = yield* Effect.all([
-      loadInvoice(deps, clinic.id, id, true),
-      deps.billing.nextNumber(clinic.id, "invoice", counterYear(format, year))
-    ], { concurrency: 2 })
+    // The invoice's lock before the counter's, always in this order: two attempts at one draft
+    // must not each hold the lock the other waits for.
+    const invoice = yield* loadInvoice(deps, clinic.id, id, true)
     yield* requireAllowed(invoice, "issue")
+    const sequence = yield* deps.billing.nextNumber(clinic.id, "invoice", counterYear(format, year))
     const issued = new Invoice({
       ...invoice,
       status: deriveStatus("issued", invoice.totalMinor, emptyLedger),
