@@ -40,7 +40,8 @@ import startPostgres from "../packages/sql-pg/test/globalSetup.js"
 import { freshDatabase } from "../packages/sql-pg/test/utils/freshDatabase.js"
 
 const CLIENTS = 16
-const PER_CLIENT = Number(process.env.BENCH_ISSUES_PER_CLIENT ?? 40)
+const PER_CLIENT = Number(process.env.BENCH_ISSUES_PER_CLIENT ?? 25)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 
 const line = (o: Record<string, unknown>) => console.log(JSON.stringify(o))
 
@@ -137,8 +138,9 @@ const audit = (sql: SqlClient.SqlClient, d: Dialect, clinicId: string) =>
   )).pipe(Effect.map(([r]) => ({ gaps: Number(r!.gaps), duplicates: Number(r!.duplicates), issued: Number(r!.issued) })))
 
 /**
- * Runs each path once unmeasured (the JIT warms up), then once timed, over fresh drafts: CLIENTS
- * clients at once, each issuing PER_CLIENT drafts of its own one after the other.
+ * Runs each path once unmeasured (the JIT warms up), then ROUNDS times timed, alternating, over
+ * fresh drafts: CLIENTS clients at once, each issuing PER_CLIENT drafts of its own one after the
+ * other.
  */
 const compare = (adapter: string, billers: ReadonlyArray<BillingModule.Billing>, sql: SqlClient.SqlClient, d: Dialect, extra: {
   readonly byHand: Path
@@ -168,8 +170,14 @@ const compare = (adapter: string, billers: ReadonlyArray<BillingModule.Billing>,
         }))
       })
     for (const path of paths) yield* phase(path)
-    const rates: Array<number> = []
-    for (const path of paths) rates.push((CLIENTS * PER_CLIENT) / (yield* phase(path)))
+    // Timed in alternating rounds, each path's median kept: a machine whose load changes during
+    // the run shifts every path alike instead of whichever ran last.
+    const samples: Array<Array<number>> = paths.map(() => [])
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [p, path] of paths.entries()) samples[p]!.push((CLIENTS * PER_CLIENT) / (yield* phase(path)))
+    }
+    const median = (xs: ReadonlyArray<number>) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!
+    const rates = samples.map(median)
     const numbers = yield* audit(sql, d, a.clinicId)
     const report = (name: string, value: number, baseline: number, baselineName: string) =>
       line({

@@ -243,10 +243,8 @@ export const make = (dialect: Dialect): Effect.Effect<Port.BillingStorage, never
             foreignKey: referenceOf
           }
         ),
-      updateInvoice: (i, options) =>
-        guard(
-          recoverable(Effect.zipRight(
-            sql`UPDATE invoices SET tax_basis_points = ${i.taxBasisPoints}, discount_minor = ${i.discountMinor},
+      updateInvoice: (i, options) => {
+        const row = sql`UPDATE invoices SET tax_basis_points = ${i.taxBasisPoints}, discount_minor = ${i.discountMinor},
               rounding_mode = ${i.rounding.mode}, rounding_scope = ${i.rounding.scope}, subtotal_minor = ${i.subtotalMinor},
               tax_minor = ${i.taxMinor}, total_minor = ${i.totalMinor}, paid_minor = ${i.paidMinor},
               refunded_minor = ${i.refundedMinor}, credited_minor = ${i.creditedMinor}, balance_minor = ${i.balanceMinor},
@@ -254,16 +252,21 @@ export const make = (dialect: Dialect): Effect.Effect<Port.BillingStorage, never
               issued_at = ${i.issuedAt === null ? null : dialect.instant(i.issuedAt)}, due_date = ${i.dueDate},
               voided_at = ${i.voidedAt === null ? null : dialect.instant(i.voidedAt)}, notes = ${i.notes},
               updated_at = ${dialect.instant(i.updatedAt)}
-              WHERE clinic_id = ${i.clinicId} AND id = ${i.id}`,
-            options?.lines === true
-              ? Effect.zipRight(
-                sql`DELETE FROM invoice_lines WHERE clinic_id = ${i.clinicId} AND invoice_id = ${i.id}`,
-                insertLines(i)
-              )
-              : Effect.void
+              WHERE clinic_id = ${i.clinicId} AND id = ${i.id}`
+        // Only new lines can name a service of another clinic; the row alone violates nothing
+        // (the counter made its number unique), so it needs no savepoint.
+        if (options?.lines !== true) return orDie(row).pipe(Effect.asVoid)
+        return guard(
+          recoverable(Effect.zipRight(
+            row,
+            Effect.zipRight(
+              sql`DELETE FROM invoice_lines WHERE clinic_id = ${i.clinicId} AND invoice_id = ${i.id}`,
+              insertLines(i)
+            )
           )),
           { foreignKey: referenceOf }
-        ),
+        )
+      },
       findInvoice: (clinicId, id, options) =>
         orDie(sql`SELECT ${sql.literal(INVOICE_COLUMNS)} FROM invoices i
           LEFT JOIN invoice_lines l ON l.clinic_id = i.clinic_id AND l.invoice_id = i.id
