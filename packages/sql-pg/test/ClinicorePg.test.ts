@@ -169,7 +169,8 @@ layer(TestLayer, { timeout: "120 seconds", excludeTestServices: true })("Clinico
       expect(yield* raw.execute("SELECT migration_id, name FROM effect_sql_migrations ORDER BY migration_id")).toEqual([
         { migration_id: 1, name: "foundation" },
         { migration_id: 2, name: "access_audit" },
-        { migration_id: 3, name: "scheduling" }
+        { migration_id: 3, name: "scheduling" },
+        { migration_id: 4, name: "billing" }
       ])
     }))
 
