@@ -95,7 +95,8 @@ export const record = (deps: BillingDeps, clinic: Clinic, input: RecordInput, no
       invoiceId: invoice?.id ?? null,
       appointmentId,
       amountMinor: input.amountMinor,
-      currency: clinic.currency,
+      // An invoice is paid in its own currency (the clinic's when it was made).
+      currency: invoice?.currency ?? clinic.currency,
       method: input.method,
       status: input.status,
       idempotencyKey: input.idempotencyKey,
