@@ -20,7 +20,7 @@ import { BillingStorage } from "./BillingStorage.js"
 import { Conflict, type Inactive, NotFound, type PermissionDenied, type Unauthenticated, type ValidationError } from "./Errors.js"
 import { CreateExpense, Expense, ExpenseId, ExpensePeriod } from "./Expense.js"
 import { FieldCrypto } from "./FieldCrypto.js"
-import { AppointmentId, PatientId } from "./Ids.js"
+import { AppointmentId, PatientId, type StaffId } from "./Ids.js"
 import * as Appointments from "./internal/billing/appointments.js"
 import { type BillingDeps, draft, issue, loadInvoice, priceLines, recompute, requireAllowed, today } from "./internal/billing/invoices.js"
 import * as Payments from "./internal/billing/payments.js"
@@ -147,8 +147,9 @@ export const make: Effect.Effect<Billing, never, Storage | BillingStorage | Fiel
 
   return {
     createInvoice: (input) =>
-      clinicOperation(deps, "Billing.createInvoice", ({ clinic }) =>
+      clinicOperation(deps, "Billing.createInvoice", (acting) =>
         Effect.gen(function*() {
+          const { clinic } = acting
           const valid = yield* decode(CreateInvoice, input)
           const now = yield* Clock.currentTimeMillis
           if (Option.isNone(yield* storage.patients.findById(clinic.id, valid.patientId))) {
@@ -162,7 +163,8 @@ export const make: Effect.Effect<Billing, never, Storage | BillingStorage | Fiel
             discountMinor: valid.discountMinor,
             rounding: valid.rounding,
             dueDays: valid.dueDays ?? clinic.settings.invoiceDueDays,
-            notes: valid.notes ?? null
+            notes: valid.notes ?? null,
+            createdBy: Option.getOrNull(Option.map(acting.user, (u) => u.id))
           }, now)
           yield* billing.insertInvoice(invoice)
           return invoice
@@ -191,7 +193,8 @@ export const make: Effect.Effect<Billing, never, Storage | BillingStorage | Fiel
             discountMinor: valid.discountMinor,
             rounding: valid.rounding,
             dueDays: valid.dueDays ?? acting.clinic.settings.invoiceDueDays,
-            notes: valid.notes ?? null
+            notes: valid.notes ?? null,
+            createdBy: Option.getOrNull(Option.map(acting.user, (u) => u.id))
           }, now)
         })),
     updateInvoice: (input) =>
@@ -210,7 +213,8 @@ export const make: Effect.Effect<Billing, never, Storage | BillingStorage | Fiel
             discountMinor: valid.discountMinor ?? current.discountMinor,
             rounding: valid.rounding ?? current.rounding,
             dueDays: valid.dueDays ?? current.dueDays,
-            notes: valid.notes === undefined ? current.notes : valid.notes
+            notes: valid.notes === undefined ? current.notes : valid.notes,
+            createdBy: current.createdBy
           }, now)
           const updated = new Invoice({ ...next, id: current.id, createdAt: current.createdAt }, { disableValidation: true })
           yield* billing.updateInvoice(updated, { lines: valid.lines !== undefined })
@@ -404,7 +408,7 @@ export const make: Effect.Effect<Billing, never, Storage | BillingStorage | Fiel
  * creates the appointment's invoice (one line, the service at its price) and, with `issue`, issues
  * it. Exactly once however often completion is recorded (`None` when the appointment has an invoice
  * already, has no service, or the setting is `off`). It checks no permission and appends no audit
- * event of its own: the calling operation did both.
+ * event of its own: the calling operation did both. `createdBy`: the acting staff account, if any.
  *
  * @since 0.1.0 @category integration
  */
@@ -412,7 +416,8 @@ export const invoiceOnCompletion: (
   ports: { readonly storage: Storage; readonly billing: BillingStorage },
   clinic: Clinic,
   appointment: Appointment,
-  now: number
+  now: number,
+  createdBy?: StaffId | null
 ) => Effect.Effect<Option.Option<Invoice>> = Appointments.invoiceOnCompletion
 
 /** @since 0.1.0 @category layers */

@@ -15,7 +15,7 @@
  */
 import * as Schema from "effect/Schema"
 import { Currency } from "./Clinic.js"
-import { AppointmentId, ClinicId, PatientId, ServiceId } from "./Ids.js"
+import { AppointmentId, ClinicId, PatientId, ServiceId, StaffId } from "./Ids.js"
 import { divideRounded, MinorUnits, PositiveMinorUnits, RoundingMode } from "./Money.js"
 
 /** @since 0.1.0 @category ids */
@@ -98,6 +98,8 @@ export class Invoice extends Schema.Class<Invoice>("@clinicore/core/Invoice")({
   dueDate: Schema.NullOr(Schema.String),
   voidedAt: Schema.NullOr(Schema.Number),
   notes: Schema.NullOr(Schema.String),
+  /** The staff account that created it (`null` for a system principal). */
+  createdBy: Schema.NullOr(StaffId),
   createdAt: Schema.Number,
   updatedAt: Schema.Number
 }) {}

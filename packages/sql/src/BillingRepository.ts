@@ -13,7 +13,7 @@
 import type * as Port from "@clinicore/core/BillingStorage"
 import { Conflict } from "@clinicore/core/Errors"
 import { Expense, type ExpenseId } from "@clinicore/core/Expense"
-import type { AppointmentId, ClinicId, PatientId, ServiceId } from "@clinicore/core/Ids"
+import type { AppointmentId, ClinicId, PatientId, ServiceId, StaffId } from "@clinicore/core/Ids"
 import { CreditNote, type CreditNoteId, Invoice, type InvoiceId, type InvoiceLine } from "@clinicore/core/Invoice"
 import { Payment, type PaymentId, Refund, type RefundId } from "@clinicore/core/Payment"
 import { PaymentPlan, type PaymentPlanId } from "@clinicore/core/PaymentPlan"
@@ -64,6 +64,7 @@ const toInvoice = (r: Row, lines: ReadonlyArray<InvoiceLine>) =>
     dueDate: str(r.due_date),
     voidedAt: instantOrNull(r.voided_at),
     notes: str(r.notes),
+    createdBy: (r.created_by ?? null) as StaffId | null,
     createdAt: ms(r.created_at),
     updatedAt: ms(r.updated_at)
   }, { disableValidation: true })
@@ -177,6 +178,8 @@ export const make = (dialect: Dialect): Effect.Effect<Port.BillingStorage, never
           ? "lines.serviceId"
           : detail.includes("invoice")
           ? "invoiceId"
+          : detail.includes("created_by")
+          ? "createdBy"
           : "reference"
       )
 
@@ -212,6 +215,7 @@ export const make = (dialect: Dialect): Effect.Effect<Port.BillingStorage, never
       due_date: i.dueDate,
       voided_at: i.voidedAt === null ? null : dialect.instant(i.voidedAt),
       notes: i.notes,
+      created_by: i.createdBy,
       created_at: dialect.instant(i.createdAt),
       updated_at: dialect.instant(i.updatedAt)
     })

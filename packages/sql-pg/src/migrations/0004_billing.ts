@@ -46,17 +46,21 @@ export default Effect.gen(function*() {
     due_date text,
     voided_at timestamptz,
     notes text,
+    created_by uuid,
     created_at timestamptz NOT NULL,
     updated_at timestamptz NOT NULL,
     PRIMARY KEY (clinic_id, id),
     CONSTRAINT invoices_patient_fkey FOREIGN KEY (clinic_id, patient_id) REFERENCES patients (clinic_id, id),
     CONSTRAINT invoices_appointment_fkey FOREIGN KEY (clinic_id, appointment_id) REFERENCES appointments (clinic_id, id),
+    CONSTRAINT invoices_created_by_fkey FOREIGN KEY (clinic_id, created_by) REFERENCES staff (clinic_id, id),
     CONSTRAINT invoices_number_key UNIQUE (clinic_id, number)
   )`
   // At most one invoice per appointment, void ones aside: decided here when two race.
   yield* sql`CREATE UNIQUE INDEX invoices_appointment_key ON invoices (clinic_id, appointment_id)
     WHERE appointment_id IS NOT NULL AND status <> 'void'`
   yield* sql`CREATE INDEX invoices_patient_idx ON invoices (clinic_id, patient_id)`
+  yield* sql`CREATE INDEX invoices_created_by_idx ON invoices (clinic_id, created_by)`
+  yield* sql`CREATE INDEX invoices_appointment_idx ON invoices (clinic_id, appointment_id)`
   yield* sql`CREATE INDEX invoices_due_idx ON invoices (clinic_id, due_date) WHERE status IN ('issued', 'partially_paid')`
   yield* sql`CREATE TABLE invoice_lines (
     clinic_id uuid NOT NULL,

@@ -9,6 +9,7 @@ import type { Appointment } from "../../Appointment.js"
 import { Conflict, type ValidationError } from "../../Errors.js"
 import type { Invoice, InvoiceLine, Rounding } from "../../Invoice.js"
 import type { Clinic } from "../../Clinic.js"
+import type { StaffId } from "../../Ids.js"
 import { type BillingDeps, draft, issue } from "./invoices.js"
 
 /** `Conflict` unless the appointment is completed and has no invoice yet (void ones aside). */
@@ -49,6 +50,7 @@ export const createForAppointment = (
     readonly rounding: Rounding
     readonly dueDays: number
     readonly notes: string | null
+    readonly createdBy: StaffId | null
   },
   now: number
 ): Effect.Effect<Invoice, Conflict | ValidationError> =>
@@ -71,7 +73,8 @@ export const invoiceOnCompletion = (
   deps: BillingDeps,
   clinic: Clinic,
   appointment: Appointment,
-  now: number
+  now: number,
+  createdBy: StaffId | null = null
 ): Effect.Effect<Option.Option<Invoice>> =>
   Effect.gen(function*() {
     const mode = clinic.settings.autoInvoiceOnCompletion
@@ -84,7 +87,8 @@ export const invoiceOnCompletion = (
       discountMinor: 0,
       rounding: { mode: "half_up", scope: "invoice" },
       dueDays: clinic.settings.invoiceDueDays,
-      notes: null
+      notes: null,
+      createdBy
     }, now).pipe(
       Effect.map(Option.some),
       // Already invoiced (now or by a concurrent completion): nothing more to do.

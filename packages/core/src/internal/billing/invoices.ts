@@ -10,7 +10,7 @@ import { zoned } from "../../Availability.js"
 import type { BillingStorage } from "../../BillingStorage.js"
 import type { Clinic } from "../../Clinic.js"
 import { Conflict, NotFound, type ValidationError } from "../../Errors.js"
-import type { ClinicId, PatientId, ServiceId } from "../../Ids.js"
+import type { ClinicId, PatientId, ServiceId, StaffId } from "../../Ids.js"
 import {
   addDays,
   applyLedger,
@@ -83,6 +83,7 @@ export const draft = (
     readonly rounding: Rounding
     readonly dueDays: number
     readonly notes: string | null
+    readonly createdBy: StaffId | null
   },
   now: number
 ): Effect.Effect<Invoice, ValidationError> => {

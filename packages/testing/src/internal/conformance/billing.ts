@@ -19,6 +19,7 @@ import { deriveStatus, type Invoice, type InvoiceStatus, lifecycle } from "@clin
 import * as Money from "@clinicore/core/Money"
 import { Patients } from "@clinicore/core/Patients"
 import { Scheduling } from "@clinicore/core/Scheduling"
+import { Staff } from "@clinicore/core/Staff"
 import { Storage } from "@clinicore/core/Storage"
 import { expect } from "@effect/vitest"
 import * as Cause from "effect/Cause"
@@ -505,7 +506,8 @@ export const billing = (it: SuiteIt, options: { readonly modelRuns?: number } = 
 
   it.effect("billing: only a completed appointment is invoiced, once; billing on completion creates exactly one", () =>
     Effect.gen(function*() {
-      const a = yield* clinicIn("Visits", "USD", { autoInvoiceOnCompletion: "issue" })
+      // Off here: completing through Scheduling must create nothing by itself in this part.
+      const a = yield* clinicIn("Visits", "USD", { autoInvoiceOnCompletion: "off" })
       const billing = yield* Billing
       const scheduling = yield* Scheduling
       const doctor = yield* Effect.flatMap(Doctors, (d) => d.create({ name: "Dr Bill", specialty: "GP" })).pipe(a.asAdmin)
@@ -543,8 +545,8 @@ export const billing = (it: SuiteIt, options: { readonly modelRuns?: number } = 
       const auto = yield* book
       yield* scheduling.setStatus({ id: auto.id, status: "completed" }).pipe(a.asAdmin)
       const completed = yield* scheduling.get(auto.id).pipe(a.asAdmin)
-      const clinic = (yield* Effect.flatMap(Clinics, (c) => c.get()).pipe(a.asAdmin))
-      const onCompletion = BillingModule.invoiceOnCompletion({ storage, billing: port }, clinic, completed, Date.now()).pipe(
+      const clinic = yield* Effect.flatMap(Clinics, (c) => c.updateSettings({ autoInvoiceOnCompletion: "issue" })).pipe(a.asAdmin)
+      const onCompletion = BillingModule.invoiceOnCompletion({ storage, billing: port }, clinic, completed, Date.now(), a.admin.id).pipe(
         storage.transaction(a.clinicId)
       )
       const results = [
@@ -554,7 +556,12 @@ export const billing = (it: SuiteIt, options: { readonly modelRuns?: number } = 
       ]
       const created = results.filter(Option.isSome).map((o) => o.value)
       expect(created.length).toBe(1)
-      expect([created[0]!.status, created[0]!.totalMinor, created[0]!.number !== null]).toEqual(["issued", 7500, true])
+      expect([created[0]!.status, created[0]!.totalMinor, created[0]!.number !== null, created[0]!.createdBy]).toEqual([
+        "issued",
+        7500,
+        true,
+        a.admin.id
+      ])
       expect(yield* count("invoices", a.clinicId)).toBe(2)
       const listed = yield* billing.listInvoices({ appointmentId: auto.id }).pipe(a.asAdmin)
       expect(listed.map((i) => i.id)).toEqual([created[0]!.id])
@@ -574,7 +581,14 @@ export const billing = (it: SuiteIt, options: { readonly modelRuns?: number } = 
       expect(yield* Effect.flip(scheduling.delete(visit.id).pipe(a.asAdmin))).toMatchObject({ _tag: "Conflict", reason: { _tag: "has_dependents" } })
       expect((yield* scheduling.get(visit.id).pipe(a.asAdmin)).id).toBe(visit.id)
       const lone = yield* Effect.flatMap(Patients, (p) => p.create({ fullName: "Lone Debtor", phone: nextPhone() })).pipe(a.asAdmin)
-      yield* issued(lone.id, 100).pipe(a.asAdmin)
+      // Issued by a receptionist: the invoice names who made it, so the account cannot be deleted either.
+      const receptionist = yield* Fixtures.staffMember(a, "receptionist")
+      const byDesk = yield* issued(lone.id, 100).pipe(a.as(receptionist.id))
+      expect(byDesk.createdBy).toBe(receptionist.id)
+      expect(yield* Effect.flip(Effect.flatMap(Staff, (st) => st.delete(receptionist.id)).pipe(a.asAdmin))).toMatchObject({
+        _tag: "Conflict",
+        reason: { _tag: "has_dependents" }
+      })
       expect(yield* Effect.flip(Effect.flatMap(Patients, (p) => p.delete(lone.id)).pipe(a.asAdmin))).toMatchObject({
         _tag: "Conflict",
         reason: { _tag: "has_dependents" }
