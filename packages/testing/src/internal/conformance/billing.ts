@@ -740,6 +740,67 @@ export const billing = (it: SuiteIt, options: { readonly modelRuns?: number } = 
       expect((yield* billing.listPayments().pipe(a.asAdmin)).some((p) => p.clinicId !== a.clinicId)).toBe(false)
     }), { timeout: 120_000 })
 
+  it.effect("billing: random invoices and payment sequences (the shipped arbitraries) keep balance = total − paid + refunded − credited", () =>
+    Effect.gen(function*() {
+      const a = yield* clinicIn("BillSeq")
+      const runtime = yield* Effect.runtime<Billing | RawAccess>()
+      yield* Effect.promise(() =>
+        fc.assert(
+          fc.asyncProperty(
+            BillingArbitraries.invoiceInput(a.patientId, { maxPriceMinor: 20_000 }),
+            BillingArbitraries.paymentSequence(20_000),
+            (input, steps) =>
+              Runtime.runPromise(runtime)(Effect.gen(function*() {
+                const billing = yield* Billing
+                const draft = yield* billing.createInvoice(input)
+                // The totals as the rule says, reckoned here independently with bigint.
+                const subtotal = input.lines.reduce((s, l) => s + BigInt(l.quantity) * BigInt(l.unitPriceMinor), 0n)
+                const bp = BigInt(Math.round(input.taxPercent * 100))
+                const half = (n: bigint) => {
+                  const q = n / 10_000n
+                  const r = (n % 10_000n) * 2n
+                  return r > 10_000n || (r === 10_000n && (input.rounding.mode === "half_up" || q % 2n === 1n)) ? q + 1n : q
+                }
+                const tax = input.rounding.scope === "invoice"
+                  ? half(subtotal * bp)
+                  : input.lines.reduce((s, l) => s + half(BigInt(l.quantity) * BigInt(l.unitPriceMinor) * bp), 0n)
+                const total = subtotal + tax - BigInt(input.discountMinor)
+                expect([draft.subtotalMinor, draft.taxMinor, draft.totalMinor]).toEqual([Number(subtotal), Number(tax), Number(total > 0n ? total : 0n)])
+                const invoice = yield* billing.issueInvoice(draft.id)
+                const payments: Array<string> = []
+                for (const step of steps) {
+                  const pick = () => payments[(step as { payment: number }).payment % payments.length]!
+                  const r = yield* Effect.either(
+                    step.kind === "pay"
+                      ? Effect.map(
+                        billing.recordPayment({ invoiceId: invoice.id, amountMinor: step.amountMinor, method: "cash", status: step.status, idempotencyKey: key("seq") }),
+                        (p) => payments.push(p.id)
+                      )
+                      : step.kind === "credit"
+                      ? billing.createCreditNote({ invoiceId: invoice.id, amountMinor: step.amountMinor, reason: "seq" })
+                      : payments.length === 0
+                      ? Effect.void
+                      : step.kind === "fail"
+                      ? billing.setPaymentStatus({ id: pick(), status: "failed" })
+                      : step.kind === "confirm"
+                      ? billing.setPaymentStatus({ id: pick(), status: "paid" })
+                      : billing.refundPayment({ paymentId: pick(), amountMinor: step.amountMinor })
+                  )
+                  // Refusals are domain conflicts, never anything else.
+                  if (r._tag === "Left") expect(r.left._tag).toBe("Conflict")
+                  const stored = yield* billing.getInvoice(invoice.id)
+                  const ledger = yield* sqlLedger(invoice.id)
+                  expect(stored.balanceMinor).toBe(stored.totalMinor - ledger.paidMinor + ledger.refundedMinor - ledger.creditedMinor)
+                  expect(stored.balanceMinor).toBeGreaterThanOrEqual(0)
+                  expect(stored.status).toBe(deriveStatus("issued", stored.totalMinor, ledger))
+                }
+              }).pipe(a.asAdmin, Effect.orDie))
+          ),
+          { numRuns: 15 }
+        )
+      )
+    }), { timeout: 300_000 })
+
   it.effect("billing: random sequences of create, issue, pay, fail, refund, credit and void keep the ledger, the status and issued invoices", () =>
     Effect.gen(function*() {
       const a = yield* clinicIn("BillModel")
