@@ -24,6 +24,7 @@ import { createHmac, randomBytes, randomUUID } from "node:crypto"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { BillingStorage } from "@clinicore/core/BillingStorage"
 import * as Clinicore from "@clinicore/core/Clinicore"
 import { Doctors } from "@clinicore/core/Doctors"
 import { Patients } from "@clinicore/core/Patients"
@@ -384,7 +385,10 @@ const sqlite = Effect.gen(function*() {
     const others = yield* Effect.forEach(Array.from({ length: connections - 1 }, () => 0), () =>
       Effect.flatMap(Layer.build(ClinicoreSqlite.layer({ filename })), (ctx) =>
         Effect.map(
-          SchedulingModule.make.pipe(Effect.provideService(Storage, Context.get(ctx, Storage))),
+          SchedulingModule.make.pipe(
+            Effect.provideService(Storage, Context.get(ctx, Storage)),
+            Effect.provideService(BillingStorage, Context.get(ctx, BillingStorage))
+          ),
           (booker) => ({ booker, sql: Context.get(ctx, SqlClient.SqlClient) })
         )))
     const sql = yield* SqlClient.SqlClient

@@ -83,6 +83,17 @@ const settingFields = {
   invoiceNumberFormat: Schema.String.pipe(
     Schema.filter((s) => /\{SEQ(:\d)?\}/.test(s), { message: () => "must contain {SEQ} or {SEQ:n}" })
   ),
+  /** Credit note number format, the same placeholders as `invoiceNumberFormat`. */
+  creditNoteNumberFormat: Schema.String.pipe(
+    Schema.filter((s) => /\{SEQ(:\d)?\}/.test(s), { message: () => "must contain {SEQ} or {SEQ:n}" })
+  ),
+  /** Days from an invoice's issue to its due date, unless the invoice says otherwise. */
+  invoiceDueDays: int(0, 3650),
+  /**
+   * What completing an appointment does for billing: nothing (`off`), a draft invoice from the
+   * service's price (`draft`), or that invoice issued at once (`issue`).
+   */
+  autoInvoiceOnCompletion: Schema.Literal("off", "draft", "issue"),
   /** Region for phone numbers written without a country code. */
   defaultPhoneRegion: PhoneRegion,
   /** How long a public booking request holds its slot before it expires, in minutes. */
@@ -96,6 +107,9 @@ export const defaultSettings = {
   bookingHorizonDays: 90,
   reminderOffsetsMinutes: [1440, 60] as ReadonlyArray<number>,
   invoiceNumberFormat: "INV-{YYYY}-{SEQ:4}",
+  creditNoteNumberFormat: "CN-{YYYY}-{SEQ:4}",
+  invoiceDueDays: 30,
+  autoInvoiceOnCompletion: "off" as "off" | "draft" | "issue",
   defaultPhoneRegion: "US",
   requestHoldMinutes: 60
 }

@@ -7,6 +7,7 @@ import * as Layer from "effect/Layer"
 import * as Access from "./Access.js"
 import * as Accounts from "./Accounts.js"
 import * as Audit from "./Audit.js"
+import * as Billing from "./Billing.js"
 import * as Catalog from "./Catalog.js"
 import * as Clinics from "./Clinics.js"
 import * as Doctors from "./Doctors.js"
@@ -26,5 +27,6 @@ export const layer = Layer.mergeAll(
   Audit.layer,
   Schedules.layer,
   Catalog.layer,
-  Scheduling.layer
+  Scheduling.layer,
+  Billing.layer
 )

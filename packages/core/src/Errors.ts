@@ -80,7 +80,19 @@ export const ConflictReason = Schema.Union(
   Schema.TaggedStruct("not_bookable", {
     reasons: Schema.Array(Schema.Struct({ code: Schema.String, appointmentIds: Schema.optional(Schema.Array(Schema.String)) }))
   }),
-  Schema.TaggedStruct("inactive_reference", { field: Schema.String })
+  Schema.TaggedStruct("inactive_reference", { field: Schema.String }),
+  /** A payment above what is left to pay of its invoice (pending payments included). */
+  Schema.TaggedStruct("overpayment", { balanceMinor: Schema.Number, amountMinor: Schema.Number }),
+  /** A refund above what is left of the payment. */
+  Schema.TaggedStruct("refund_exceeds_paid", { refundableMinor: Schema.Number, amountMinor: Schema.Number }),
+  /** A credit note above what is left to pay of its invoice. */
+  Schema.TaggedStruct("credit_exceeds_balance", { balanceMinor: Schema.Number, amountMinor: Schema.Number }),
+  /** The appointment already has an invoice (void ones aside). */
+  Schema.TaggedStruct("already_invoiced", { invoiceId: Schema.String }),
+  /** Only a completed appointment can be invoiced. */
+  Schema.TaggedStruct("appointment_not_completed", { status: Schema.String }),
+  /** Another payment of this clinic carries the provider's reference. */
+  Schema.TaggedStruct("duplicate_provider_reference", { providerReference: Schema.String })
 )
 /** @since 0.1.0 @category models */
 export type ConflictReason = typeof ConflictReason.Type
@@ -114,6 +126,18 @@ export class Conflict extends Schema.TaggedError<Conflict>()("Conflict", {
         return `not bookable: ${r.reasons.map((x) => x.code).join(", ")}`
       case "inactive_reference":
         return `${r.field} is not active`
+      case "overpayment":
+        return `the payment of ${r.amountMinor} exceeds the ${r.balanceMinor} left to pay`
+      case "refund_exceeds_paid":
+        return `the refund of ${r.amountMinor} exceeds the ${r.refundableMinor} left of the payment`
+      case "credit_exceeds_balance":
+        return `the credit of ${r.amountMinor} exceeds the ${r.balanceMinor} left to pay`
+      case "already_invoiced":
+        return `the appointment is already invoiced (${r.invoiceId})`
+      case "appointment_not_completed":
+        return `only a completed appointment can be invoiced (it is ${r.status})`
+      case "duplicate_provider_reference":
+        return `a payment with provider reference ${r.providerReference} already exists in this clinic`
     }
   }
 }

@@ -88,7 +88,27 @@ export const operations = {
   "Scheduling.list": op("appointments.view", "none", "Appointment"),
   "Scheduling.expireRequests": op("appointments.edit", "write", "Appointment"),
   "Public.availableSlots": op("public", "none", "Appointment"),
-  "Public.request": op("public", "write", "Appointment")
+  "Public.request": op("public", "write", "Appointment"),
+  "Billing.createInvoice": op("billing.create", "write", "Invoice"),
+  "Billing.invoiceAppointment": op("billing.create", "write", "Invoice"),
+  "Billing.updateInvoice": op("billing.edit", "write", "Invoice"),
+  "Billing.issueInvoice": op("billing.edit", "write", "Invoice"),
+  "Billing.voidInvoice": op("billing.delete", "write", "Invoice"),
+  "Billing.deleteInvoice": op("billing.delete", "write", "Invoice"),
+  "Billing.getInvoice": op("billing.view", "none", "Invoice"),
+  "Billing.listInvoices": op("billing.view", "none", "Invoice"),
+  "Billing.createCreditNote": op("billing.edit", "write", "CreditNote"),
+  "Billing.recordPayment": op("billing.create", "write", "Payment"),
+  "Billing.setPaymentStatus": op("billing.edit", "write", "Payment"),
+  "Billing.confirmPayment": op("billing.edit", "write", "Payment"),
+  "Billing.refundPayment": op("billing.refund", "write", "Refund"),
+  "Billing.getPayment": op("billing.view", "none", "Payment"),
+  "Billing.listPayments": op("billing.view", "none", "Payment"),
+  "Billing.createPaymentPlan": op("billing.create", "write", "PaymentPlan"),
+  "Billing.getPaymentPlan": op("billing.view", "none", "PaymentPlan"),
+  "Billing.createExpense": op("billing.create", "write", "Expense"),
+  "Billing.listExpenses": op("billing.view", "none", "Expense"),
+  "Billing.deleteExpense": op("billing.delete", "write", "Expense")
 } as const satisfies Record<string, OperationSpec>
 
 /** @since 0.1.0 @category registry */

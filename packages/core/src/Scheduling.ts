@@ -19,6 +19,8 @@ import * as Availability from "./Availability.js"
 import { Conflict, type Inactive, NotFound, type PermissionDenied, type Unauthenticated, type ValidationError } from "./Errors.js"
 import { FieldCrypto } from "./FieldCrypto.js"
 import { AppointmentId, DoctorId, PatientId, RoomId, ServiceId } from "./Ids.js"
+import { BillingStorage } from "./BillingStorage.js"
+import { invoiceOnCompletion } from "./internal/billing/appointments.js"
 import { makeBook } from "./internal/book.js"
 import { buffersOf, makeBooking } from "./internal/booking.js"
 import { type Acting, clinicOperation, type Deps, requireOwn } from "./internal/operation.js"
@@ -184,9 +186,10 @@ export interface Scheduling {
 export const Scheduling: Context.Tag<Scheduling, Scheduling> = Context.GenericTag<Scheduling>("@clinicore/core/Scheduling")
 
 /** @since 0.1.0 @category constructors */
-export const make: Effect.Effect<Scheduling, never, Storage | FieldCrypto> = Effect.gen(function*() {
+export const make: Effect.Effect<Scheduling, never, Storage | BillingStorage | FieldCrypto> = Effect.gen(function*() {
   const deps: Deps = { storage: yield* Storage, fieldCrypto: yield* FieldCrypto }
   const { storage } = deps
+  const billing = yield* BillingStorage
 
   const booking = makeBooking(storage)
   const { book, reschedule, untilWritten } = makeBook(storage, booking)
@@ -233,7 +236,12 @@ export const make: Effect.Effect<Scheduling, never, Storage | FieldCrypto> = Eff
           updatedAt: now
         }, { disableValidation: true })
         const written = yield* storage.appointments.update(updated, { appointment: current.version })
-        return written ? Option.some(updated) : Option.none()
+        if (!written) return Option.none()
+        // A clinic that invoices on completion gets the invoice in the same transaction, once.
+        if (to === "completed") {
+          yield* invoiceOnCompletion({ storage, billing }, clinic, updated, now, Option.getOrNull(Option.map(acting.user, (u) => u.id)))
+        }
+        return Option.some(updated)
       })
     )
 
@@ -357,4 +365,4 @@ export const make: Effect.Effect<Scheduling, never, Storage | FieldCrypto> = Eff
 })
 
 /** @since 0.1.0 @category layers */
-export const layer: Layer.Layer<Scheduling, never, Storage | FieldCrypto> = Layer.effect(Scheduling, make)
+export const layer: Layer.Layer<Scheduling, never, Storage | BillingStorage | FieldCrypto> = Layer.effect(Scheduling, make)

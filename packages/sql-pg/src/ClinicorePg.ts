@@ -7,6 +7,8 @@
  * @since 0.1.0
  */
 import * as Repositories from "@clinicore/sql/Repositories"
+import * as BillingRepository from "@clinicore/sql/BillingRepository"
+import { BillingStorage } from "@clinicore/core/BillingStorage"
 import { type Dialect, orDieOnSqlError } from "@clinicore/sql/Dialect"
 import type { ClinicId } from "@clinicore/core/Ids"
 import { Storage } from "@clinicore/core/Storage"
@@ -25,6 +27,7 @@ import foundation from "./migrations/0001_foundation.js"
 import accessAudit from "./migrations/0002_access_audit.js"
 import scheduling from "./migrations/0003_scheduling.js"
 import versions from "./migrations/0004_versions.js"
+import billing from "./migrations/0005_billing.js"
 
 /** @since 0.1.0 @category models */
 export interface PgConfig {
@@ -95,7 +98,8 @@ export const migrations = Migrator.fromRecord({
   "0001_foundation": foundation,
   "0002_access_audit": accessAudit,
   "0003_scheduling": scheduling,
-  "0004_versions": versions
+  "0004_versions": versions,
+  "0005_billing": billing
 })
 
 /**
@@ -192,8 +196,9 @@ const migrate = (config: PgConfig): Layer.Layer<never, SqlError | Migrator.Migra
  */
 export const layer = (
   config: PgConfig
-): Layer.Layer<Storage | SqlClient.SqlClient, SqlError | Migrator.MigrationError> =>
+): Layer.Layer<Storage | BillingStorage | SqlClient.SqlClient, SqlError | Migrator.MigrationError> =>
   Layer.effect(Storage, make).pipe(
+    Layer.merge(Layer.effect(BillingStorage, BillingRepository.make(dialect))),
     Layer.provide(migrate(config)),
     Layer.provideMerge(PgClient.layer({
       url: config.url,
@@ -214,5 +219,5 @@ export const layerConfig = (
     url: Config.redacted("DATABASE_URL"),
     ownerUrl: Config.option(Config.redacted("DATABASE_OWNER_URL")).pipe(Config.map(Option.getOrUndefined))
   })
-): Layer.Layer<Storage | SqlClient.SqlClient, SqlError | Migrator.MigrationError | ConfigError> =>
+): Layer.Layer<Storage | BillingStorage | SqlClient.SqlClient, SqlError | Migrator.MigrationError | ConfigError> =>
   Layer.unwrapEffect(Effect.map(config, layer))

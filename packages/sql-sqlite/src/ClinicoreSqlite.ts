@@ -6,6 +6,8 @@
  * @since 0.1.0
  */
 import * as Repositories from "@clinicore/sql/Repositories"
+import * as BillingRepository from "@clinicore/sql/BillingRepository"
+import { BillingStorage } from "@clinicore/core/BillingStorage"
 import { type Dialect, orDieOnSqlError } from "@clinicore/sql/Dialect"
 import { Storage } from "@clinicore/core/Storage"
 import * as Migrator from "@effect/sql/Migrator"
@@ -21,6 +23,7 @@ import foundation from "./migrations/0001_foundation.js"
 import accessAudit from "./migrations/0002_access_audit.js"
 import scheduling from "./migrations/0003_scheduling.js"
 import versions from "./migrations/0004_versions.js"
+import billing from "./migrations/0005_billing.js"
 
 /** @since 0.1.0 @category models */
 export interface SqliteConfig {
@@ -73,7 +76,8 @@ export const migrations = Migrator.fromRecord({
   "0001_foundation": foundation,
   "0002_access_audit": accessAudit,
   "0003_scheduling": scheduling,
-  "0004_versions": versions
+  "0004_versions": versions,
+  "0005_billing": billing
 })
 
 
@@ -111,8 +115,9 @@ export const make = (config: { readonly busyTimeoutMs?: number | undefined } = {
  */
 export const layer = (
   config: SqliteConfig
-): Layer.Layer<Storage | SqlClient.SqlClient, SqlError | Migrator.MigrationError | ConfigError> =>
+): Layer.Layer<Storage | BillingStorage | SqlClient.SqlClient, SqlError | Migrator.MigrationError | ConfigError> =>
   Layer.effect(Storage, make(config)).pipe(
+    Layer.merge(Layer.effect(BillingStorage, BillingRepository.make(dialect))),
     Layer.provideMerge(Client.layer({ filename: config.filename, busyTimeoutMs: config.busyTimeoutMs ?? 5000 }))
   )
 
@@ -123,5 +128,5 @@ export const layer = (
  */
 export const layerConfig = (
   filename: Config.Config<string> = Config.withDefault(Config.string("CLINICORE_SQLITE_FILE"), "clinicore.db")
-): Layer.Layer<Storage | SqlClient.SqlClient, SqlError | Migrator.MigrationError | ConfigError> =>
+): Layer.Layer<Storage | BillingStorage | SqlClient.SqlClient, SqlError | Migrator.MigrationError | ConfigError> =>
   Layer.unwrapEffect(Effect.map(filename, (filename) => layer({ filename })))

@@ -1,5 +1,6 @@
 /**
  * @since 0.1.0
  */
+export * as BillingRepository from "./BillingRepository.js"
 export * as Dialect from "./Dialect.js"
 export * as Repositories from "./Repositories.js"

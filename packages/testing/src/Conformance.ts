@@ -7,12 +7,14 @@
  * @since 0.1.0
  */
 import * as Clinicore from "@clinicore/core/Clinicore"
+import type { BillingStorage } from "@clinicore/core/BillingStorage"
 import type { FieldCrypto } from "@clinicore/core/FieldCrypto"
 import type { Storage } from "@clinicore/core/Storage"
 import { layer } from "@effect/vitest"
 import type * as Layer from "effect/Layer"
 import { access } from "./internal/conformance/access.js"
 import { auditTrail } from "./internal/conformance/audit.js"
+import { billing, concurrentIssues as issueRace } from "./internal/conformance/billing.js"
 import { booking } from "./internal/conformance/booking.js"
 import { model } from "./internal/conformance/model.js"
 import { concurrentInserts as overlapRace, overlap } from "./internal/conformance/overlap.js"
@@ -29,6 +31,8 @@ export interface SuiteOptions {
   readonly modelRuns?: number
   /** Runs of the listable ⇔ bookable property. */
   readonly bookingRuns?: number
+  /** Runs of the model-based billing test (`modelRuns` when absent). */
+  readonly billingModelRuns?: number
 }
 
 /**
@@ -38,7 +42,7 @@ export interface SuiteOptions {
  */
 export const suite = <E>(
   name: string,
-  adapter: Layer.Layer<Storage | RawAccess | FieldCrypto | Twin, E>,
+  adapter: Layer.Layer<Storage | BillingStorage | RawAccess | FieldCrypto | Twin, E>,
   options: SuiteOptions = {}
 ) =>
   layer(adapter, { timeout: "120 seconds", excludeTestServices: true })(name, (it) => {
@@ -50,6 +54,7 @@ export const suite = <E>(
       booking(it, options.bookingRuns ?? 40)
       overlap(it)
       model(it, options.modelRuns ?? 30)
+      billing(it, { modelRuns: options.billingModelRuns ?? options.modelRuns ?? 30 })
     })
   })
 
@@ -63,3 +68,14 @@ export const suite = <E>(
  * @since 0.1.0 @category suite
  */
 export const concurrentInserts = overlapRace
+
+/**
+ * The gap-free numbering guarantee under concurrent issuers, which an adapter's own test runs over
+ * the connections it opens: 100 drafts of one clinic issued at once by `issue` (by default through
+ * the `Billing` in context), plus 20 second attempts that fail after drawing a number. Exactly 100
+ * succeed, numbered 1…100 with no gap and no duplicate, and nothing ends in a defect. Needs the
+ * services of `Clinicore.layer`.
+ *
+ * @since 0.1.0 @category suite
+ */
+export const concurrentIssues = issueRace

@@ -4,12 +4,13 @@
  *
  * @since 0.1.0
  */
-import { randomBytes } from "node:crypto"
+import { randomBytes, randomUUID } from "node:crypto"
 import * as Actor from "@clinicore/core/Actor"
 import type { Clinic } from "@clinicore/core/Clinic"
 import { Access } from "@clinicore/core/Access"
 import { Accounts } from "@clinicore/core/Accounts"
 import { Audit } from "@clinicore/core/Audit"
+import { Billing } from "@clinicore/core/Billing"
 import { Catalog } from "@clinicore/core/Catalog"
 import { Clinics } from "@clinicore/core/Clinics"
 import { Doctors } from "@clinicore/core/Doctors"
@@ -86,7 +87,7 @@ export const everyOperation = (ids: {
   readonly appointmentId: string
   readonly serviceId: string
   readonly roomId: string
-}): Record<ClinicOperation, Effect.Effect<unknown, unknown, Services>> => ({
+} & BillingTargets): Record<ClinicOperation, Effect.Effect<unknown, unknown, Services>> => ({
   "Clinics.get": Effect.flatMap(Clinics, (s) => s.get()),
   "Clinics.updateSettings": Effect.flatMap(Clinics, (s) => s.updateSettings({ slotMinutes: 20 })),
   "Staff.create": Effect.flatMap(Staff, (s) =>
@@ -155,16 +156,112 @@ export const everyOperation = (ids: {
       serviceId: ids.serviceId,
       start: nextSlot(),
       patient: { fullName: "Public Person", phone: `+1 212 555 ${String(1000 + (counter++ % 9000))}` }
-    })))
+    }))),
+  "Billing.createInvoice": Effect.flatMap(Billing, (s) =>
+    s.createInvoice({ patientId: ids.patientId, lines: [{ description: "Visit", quantity: 1, unitPriceMinor: 5000 }] })),
+  "Billing.invoiceAppointment": Effect.flatMap(Billing, (s) =>
+    s.invoiceAppointment({
+      appointmentId: ids.completedAppointmentId,
+      lines: [{ description: "Visit", quantity: 1, unitPriceMinor: 5000 }]
+    })),
+  "Billing.updateInvoice": Effect.flatMap(Billing, (s) => s.updateInvoice({ id: ids.draftInvoiceId, discountMinor: 100 })),
+  "Billing.issueInvoice": Effect.flatMap(Billing, (s) => s.issueInvoice(ids.draftInvoiceId)),
+  "Billing.voidInvoice": Effect.flatMap(Billing, (s) => s.voidInvoice(ids.draftInvoiceId)),
+  "Billing.deleteInvoice": Effect.flatMap(Billing, (s) => s.deleteInvoice(ids.draftInvoiceId)),
+  "Billing.getInvoice": Effect.flatMap(Billing, (s) => s.getInvoice(ids.invoiceId)),
+  "Billing.listInvoices": Effect.flatMap(Billing, (s) => s.listInvoices()),
+  "Billing.createCreditNote": Effect.flatMap(Billing, (s) =>
+    s.createCreditNote({ invoiceId: ids.invoiceId, amountMinor: 100, reason: "goodwill" })),
+  "Billing.recordPayment": Effect.flatMap(Billing, (s) =>
+    Effect.suspend(() =>
+      s.recordPayment({ invoiceId: ids.invoiceId, amountMinor: 100, method: "cash", idempotencyKey: `every-${counter++}` })
+    )),
+  "Billing.setPaymentStatus": Effect.flatMap(Billing, (s) => s.setPaymentStatus({ id: ids.paymentId, status: "failed" })),
+  "Billing.confirmPayment": Effect.flatMap(Billing, (s) =>
+    s.confirmPayment({ providerReference: ids.providerReference, outcome: "paid" })),
+  "Billing.refundPayment": Effect.flatMap(Billing, (s) => s.refundPayment({ paymentId: ids.paymentId, amountMinor: 100 })),
+  "Billing.getPayment": Effect.flatMap(Billing, (s) => s.getPayment(ids.paymentId)),
+  "Billing.listPayments": Effect.flatMap(Billing, (s) => s.listPayments()),
+  "Billing.createPaymentPlan": Effect.flatMap(Billing, (s) => s.createPaymentPlan({ invoiceId: ids.invoiceId, installments: 3 })),
+  "Billing.getPaymentPlan": Effect.flatMap(Billing, (s) => s.getPaymentPlan(ids.plannedInvoiceId)),
+  "Billing.createExpense": Effect.flatMap(Billing, (s) =>
+    s.createExpense({ category: "supplies", amountMinor: 2500, date: "2030-01-07" })),
+  "Billing.listExpenses": Effect.flatMap(Billing, (s) => s.listExpenses({ from: "2030-01-01", to: "2030-12-31" })),
+  "Billing.deleteExpense": Effect.flatMap(Billing, (s) => s.deleteExpense(ids.expenseId))
 })
 
 /**
- * The targets `everyOperation` needs, created as the clinic's admin: a pending staff account, a
- * doctor, a patient, a service, a room and an appointment.
+ * The billing records `everyOperation` acts on: a draft invoice; an issued one of 100.00 with a
+ * paid payment of 40.00 and a pending one of 10.00 awaiting a provider's confirmation; an issued
+ * one with a payment plan; a completed appointment without an invoice; an expense.
  *
  * @since 0.1.0 @category fixtures
  */
-export const operationTargets = (fixture: ClinicFixture) =>
+export interface BillingTargets {
+  readonly draftInvoiceId: string
+  readonly invoiceId: string
+  readonly paymentId: string
+  readonly providerReference: string
+  readonly plannedInvoiceId: string
+  readonly completedAppointmentId: string
+  readonly expenseId: string
+}
+
+const unknownBillingTargets = (): BillingTargets => ({
+  draftInvoiceId: randomUUID(),
+  invoiceId: randomUUID(),
+  paymentId: randomUUID(),
+  providerReference: `pi_unknown_${counter++}`,
+  plannedInvoiceId: randomUUID(),
+  completedAppointmentId: randomUUID(),
+  expenseId: randomUUID()
+})
+
+const billingTargets = (ids: { readonly doctorId: string; readonly patientId: string }) =>
+  Effect.gen(function*() {
+    const billing = yield* Billing
+    const lines = [{ description: "Consultation", quantity: 1, unitPriceMinor: 10_000 }]
+    const draft = yield* billing.createInvoice({ patientId: ids.patientId, lines })
+    const open = yield* billing.createInvoice({ patientId: ids.patientId, lines })
+    yield* billing.issueInvoice(open.id)
+    const paid = yield* billing.recordPayment({ invoiceId: open.id, amountMinor: 4000, method: "cash", idempotencyKey: `t-${counter++}` })
+    const providerReference = `pi_${counter++}_${Date.now().toString(36)}`
+    yield* billing.recordPayment({
+      invoiceId: open.id,
+      amountMinor: 1000,
+      method: "card",
+      status: "pending",
+      providerReference,
+      idempotencyKey: `t-${counter++}`
+    })
+    const planned = yield* billing.createInvoice({ patientId: ids.patientId, lines })
+    yield* billing.issueInvoice(planned.id)
+    yield* billing.createPaymentPlan({ invoiceId: planned.id, installments: 2 })
+    const scheduling = yield* Scheduling
+    const visit = yield* bookAtNextSlot(scheduling, ids, true)
+    yield* scheduling.setStatus({ id: visit.id, status: "completed" })
+    const expense = yield* billing.createExpense({ category: "rent", amountMinor: 100_000, date: "2030-01-01" })
+    const targets: BillingTargets = {
+      draftInvoiceId: draft.id,
+      invoiceId: open.id,
+      paymentId: paid.id,
+      providerReference,
+      plannedInvoiceId: planned.id,
+      completedAppointmentId: visit.id,
+      expenseId: expense.id
+    }
+    return targets
+  })
+
+/**
+ * The targets `everyOperation` needs, created as the clinic's admin: a pending staff account, a
+ * doctor, a patient, a service, a room, an appointment, and billing records (`BillingTargets`).
+ * With `billing: false` the billing ids are unknown ones, for a caller that runs no billing
+ * operation on them (creating the records takes a dozen operations).
+ *
+ * @since 0.1.0 @category fixtures
+ */
+export const operationTargets = (fixture: ClinicFixture, options: { readonly billing?: boolean } = {}) =>
   Effect.gen(function*() {
     const target = yield* staffMember(fixture, "nurse", "pending")
     const doctor = yield* Effect.flatMap(Doctors, (d) => d.create({ name: "Dr Target", specialty: "GP" }))
@@ -180,7 +277,8 @@ export const operationTargets = (fixture: ClinicFixture) =>
       patientId: patient.id,
       serviceId: service.id,
       roomId: room.id,
-      appointmentId: appointment.id
+      appointmentId: appointment.id,
+      ...(options.billing === false ? unknownBillingTargets() : yield* billingTargets({ doctorId: doctor.id, patientId: patient.id }))
     }
   }).pipe(fixture.asAdmin, Effect.orDie)
 
@@ -212,6 +310,7 @@ export type Services =
   | Schedules
   | Catalog
   | Scheduling
+  | Billing
 
 /** Platform operations run by a clinic's user are refused too; these take a clinic id. @since 0.1.0 @category fixtures */
 export const everyPlatformOperation = (

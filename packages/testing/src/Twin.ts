@@ -5,12 +5,15 @@
  *
  * @since 0.1.0
  */
+import type { BillingStorage } from "@clinicore/core/BillingStorage"
 import type { Storage } from "@clinicore/core/Storage"
 import * as Context from "effect/Context"
 
 /** @since 0.1.0 @category models */
 export interface Twin {
   readonly storage: Storage
+  /** The billing port on the same connections as `storage`. */
+  readonly billing: BillingStorage
 }
 
 /** @since 0.1.0 @category tags */

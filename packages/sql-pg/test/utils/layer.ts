@@ -5,6 +5,7 @@
  * random master key.
  */
 import { randomBytes } from "node:crypto"
+import { BillingStorage as BillingStorageTag, type BillingStorage } from "@clinicore/core/BillingStorage"
 import * as FieldCrypto from "@clinicore/core/FieldCrypto"
 import { Storage as StorageTag, type Storage } from "@clinicore/core/Storage"
 import { RawAccess } from "@clinicore/testing/RawAccess"
@@ -71,7 +72,7 @@ export interface TestLayerOptions {
 export const makeTestLayer = (
   db: FreshDatabase,
   options: TestLayerOptions = {}
-): Layer.Layer<Storage | SqlClient.SqlClient | RawAccess | FieldCrypto.FieldCrypto | Twin, SqlError | MigrationError> =>
+): Layer.Layer<Storage | BillingStorage | SqlClient.SqlClient | RawAccess | FieldCrypto.FieldCrypto | Twin, SqlError | MigrationError> =>
   Layer.mergeAll(
     ClinicorePg.layer({
       url: Redacted.make(db.appUrl),
@@ -85,7 +86,7 @@ export const makeTestLayer = (
 
 /** A second Storage with its own pool on the same database, as another process would have. */
 export const twinLayer = (db: FreshDatabase): Layer.Layer<Twin, SqlError | MigrationError> =>
-  Layer.effect(Twin, Effect.map(StorageTag, (storage) => Twin.of({ storage }))).pipe(
+  Layer.effect(Twin, Effect.map(Effect.all({ storage: StorageTag, billing: BillingStorageTag }), (ports) => Twin.of(ports))).pipe(
     Layer.provide(ClinicorePg.layer({ url: Redacted.make(db.appUrl), ownerUrl: Redacted.make(db.ownerUrl), maxConnections: 2 }))
   )
 

@@ -3,13 +3,14 @@
  * as the app role); a room, a service, the doctor's rules, a holiday and an appointment in that
  * room written through the storage repositories (also as the app role), so that every tenant
  * table has rows of every seeded clinic; and a second appointment inserted as the superuser, as a
- * host's own SQL would.
+ * host's own SQL would. Billing rows come through the Billing service.
  */
 import { randomBytes, randomUUID } from "node:crypto"
 import * as Actor from "@clinicore/core/Actor"
 import { Appointment } from "@clinicore/core/Appointment"
 import { ClinicService, Room } from "@clinicore/core/CatalogItem"
 import type { Clinic } from "@clinicore/core/Clinic"
+import { Billing } from "@clinicore/core/Billing"
 import { Clinics } from "@clinicore/core/Clinics"
 import type { Doctor } from "@clinicore/core/Doctor"
 import { Doctors } from "@clinicore/core/Doctors"
@@ -125,5 +126,20 @@ export const seedClinic = (label: string, patientCount = 1) =>
         raw.instant(now)
       ]
     )
+    // Billing: an issued invoice with a line of the service, a payment, a refund, a credit note and
+    // a plan (the counters too), and an expense, through the Billing service as the app role.
+    yield* Effect.gen(function*() {
+      const billing = yield* Billing
+      const invoice = yield* billing.createInvoice({
+        patientId: patients[0]!.id,
+        lines: [{ description: "Consultation", quantity: 1, serviceId: service.id }]
+      })
+      yield* billing.issueInvoice(invoice.id)
+      const payment = yield* billing.recordPayment({ invoiceId: invoice.id, amountMinor: 1000, method: "cash", idempotencyKey: `seed-${tag}` })
+      yield* billing.refundPayment({ paymentId: payment.id, amountMinor: 100 })
+      yield* billing.createCreditNote({ invoiceId: invoice.id, amountMinor: 100, reason: "seed" })
+      yield* billing.createPaymentPlan({ invoiceId: invoice.id, installments: 2 })
+      yield* billing.createExpense({ category: "supplies", amountMinor: 2500, date: "2030-01-07" })
+    }).pipe(asAdmin, Effect.orDie)
     return { clinic, admin, doctor, patients, room, service, appointment } satisfies SeededClinic
   })

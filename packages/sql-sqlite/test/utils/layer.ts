@@ -2,6 +2,7 @@ import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Fixtures from "@clinicore/testing/Fixtures"
+import { BillingStorage } from "@clinicore/core/BillingStorage"
 import { Storage } from "@clinicore/core/Storage"
 import { RawAccess } from "@clinicore/testing/RawAccess"
 import { Twin } from "@clinicore/testing/Twin"
@@ -29,7 +30,7 @@ export const makeTestLayer = (filename: string) =>
     ),
     Fixtures.fieldCryptoLayer,
     // Another connection to the same file, as a second process would open.
-    Layer.effect(Twin, Effect.map(Storage, (storage) => Twin.of({ storage }))).pipe(
+    Layer.effect(Twin, Effect.map(Effect.all({ storage: Storage, billing: BillingStorage }), (ports) => Twin.of(ports))).pipe(
       Layer.provide(ClinicoreSqlite.layer({ filename }))
     )
   ).pipe(Layer.provideMerge(ClinicoreSqlite.layer({ filename })))

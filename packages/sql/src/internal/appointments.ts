@@ -38,7 +38,7 @@ import {
  * Tables whose rows keep an appointment from being deleted, as `[kind, table, "appointment_id"]`.
  * Reminders, invoices and payments join here when they exist.
  */
-const appointmentReferrers: Referrers = []
+const appointmentReferrers: Referrers = [["invoices", "invoices", "appointment_id"], ["payments", "payments", "appointment_id"]]
 
 /** An `appointments` row, given its rooms (`room_ids`, sorted), as the appointment. */
 const AppointmentRow = Schema.transform(

@@ -91,7 +91,7 @@ const conflicts = (p: Storage.PatientRow) => ({
 /** @internal */
 export const make = (context: Context): Storage.PatientRepository => {
   const { dialect, guard, sql } = context
-  const dependents = context.dependents([["appointments", "appointments", "patient_id"]])
+  const dependents = context.dependents([["appointments", "appointments", "patient_id"], ["invoices", "invoices", "patient_id"]])
 
   return {
     insert: (p) =>

@@ -57,7 +57,11 @@ const duplicateEmail = (email: string) => () => new Conflict({ reason: { _tag: "
 /** @internal */
 export const make = (context: Context): Storage.StaffRepository => {
   const { dialect, guard, sql } = context
-  const dependents = context.dependents([["doctors", "doctors", "staff_id"], ["appointments", "appointments", "created_by"]])
+  const dependents = context.dependents([
+    ["doctors", "doctors", "staff_id"],
+    ["appointments", "appointments", "created_by"],
+    ["invoices", "invoices", "created_by"]
+  ])
 
   return {
     insert: (a) =>

@@ -12,6 +12,7 @@ import * as SchedulingModule from "@clinicore/core/Scheduling"
 import { Scheduling } from "@clinicore/core/Scheduling"
 import { Storage } from "@clinicore/core/Storage"
 import { expect } from "@effect/vitest"
+import { BillingStorage } from "@clinicore/core/BillingStorage"
 import * as Effect from "effect/Effect"
 import * as Fixtures from "../../Fixtures.js"
 import { RawAccess } from "../../RawAccess.js"
@@ -247,7 +248,7 @@ export const scheduling = (it: SuiteIt) => {
       const s = yield* Scheduling
       const twin = yield* Twin
       // Half the attempts go through a second Storage (its own connections), as another process would.
-      const other = yield* SchedulingModule.make.pipe(Effect.provideService(Storage, twin.storage))
+      const other = yield* SchedulingModule.make.pipe(Effect.provideService(Storage, twin.storage), Effect.provideService(BillingStorage, twin.billing))
       const patients = yield* Effect.all(
         Array.from({ length: 20 }, (_, i) => Effect.flatMap(Patients, (p) => p.create({ fullName: `Racer ${i}`, phone: `+44 20 7946 1${String(i).padStart(3, "0")}` }))),
         { concurrency: 1 }
