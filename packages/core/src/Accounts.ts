@@ -94,12 +94,17 @@ export const make: Effect.Effect<Accounts, never, Storage | FieldCrypto> = Effec
 
   return {
     setPassword: (input) =>
-      clinicOperation(deps, "Accounts.setPassword", ({ clinic }) =>
+      clinicOperation(deps, "Accounts.setPassword", ({ clinic, user }) =>
         Effect.gen(function*() {
           const valid = yield* decode(SetPassword, input)
           yield* Password.checkPolicy(valid.password)
           const account = yield* storage.staff.findById(clinic.id, valid.staffId)
           if (Option.isNone(account)) return yield* new NotFound({ entity: "StaffAccount", id: valid.staffId })
+          // Only an admin sets a password other than one's own (one's own: `changePassword`, or this).
+          const own = Option.exists(user, (u) => u.id === valid.staffId)
+          if (!own && !Option.exists(user, (u) => u.role === "admin")) {
+            return yield* new PermissionDenied({ permission: "admin", reason: "not_granted" })
+          }
           yield* storage.staff.setPasswordHash(clinic.id, valid.staffId, yield* Password.hash(valid.password))
           return valid.staffId
         }), (id) => id).pipe(Effect.asVoid),

@@ -20,7 +20,7 @@ import {
   defaultSettings,
   TimeZone
 } from "./Clinic.js"
-import { type Conflict, type Inactive, NotFound, type PermissionDenied, type Unauthenticated, type ValidationError } from "./Errors.js"
+import { Conflict, type Inactive, NotFound, type PermissionDenied, type Unauthenticated, type ValidationError } from "./Errors.js"
 import { FieldCrypto } from "./FieldCrypto.js"
 import { ClinicId, StaffId } from "./Ids.js"
 import { clinicOperation, platformOperation } from "./internal/operation.js"
@@ -60,7 +60,23 @@ export interface Clinics {
   readonly deactivate: (clinicId: string) => Effect.Effect<Clinic, ValidationError | NotFound | PermissionDenied, Actor>
   /** Platform only. */
   readonly activate: (clinicId: string) => Effect.Effect<Clinic, ValidationError | NotFound | PermissionDenied, Actor>
+  /**
+   * Platform only, for a clinic left without an active admin: reactivates its admin account with
+   * that email, or creates one. Refused (`has_admin`) while the clinic has an active admin; an
+   * account of another role is never raised to admin (`duplicate_email`). Audited in the clinic's chain.
+   */
+  readonly restoreAdmin: (input: typeof RestoreAdmin.Encoded) => Effect.Effect<
+    StaffAccount,
+    ValidationError | NotFound | Conflict | PermissionDenied,
+    Actor
+  >
 }
+
+/** @since 0.1.0 @category inputs */
+export const RestoreAdmin = Schema.Struct({
+  clinicId: ClinicId,
+  admin: Schema.Struct({ name: PersonName, email: Email })
+})
 
 /** @since 0.1.0 @category tags */
 export const Clinics: Context.Tag<Clinics, Clinics> = Context.GenericTag<Clinics>("@clinicore/core/Clinics")
@@ -144,7 +160,41 @@ export const make: Effect.Effect<Clinics, never, Storage | FieldCrypto> = Effect
           return updated
         })),
     deactivate: setActive("Clinics.deactivate", false),
-    activate: setActive("Clinics.activate", true)
+    activate: setActive("Clinics.activate", true),
+    restoreAdmin: (input) =>
+      Effect.gen(function*() {
+        const valid = yield* decode(RestoreAdmin, input)
+        const now = yield* Clock.currentTimeMillis
+        return yield* platformOperation(
+          deps,
+          "Clinics.restoreAdmin",
+          valid.clinicId,
+          Effect.gen(function*() {
+            const row = yield* storage.clinics.findById(valid.clinicId)
+            if (Option.isNone(row)) return yield* new NotFound({ entity: "Clinic", id: valid.clinicId })
+            if ((yield* storage.staff.activeAdmins(valid.clinicId)).length > 0) {
+              return yield* new Conflict({ reason: { _tag: "has_admin" } })
+            }
+            const existing = yield* storage.staff.findByEmail(valid.clinicId, valid.admin.email)
+            if (Option.isSome(existing) && existing.value.role !== "admin") {
+              return yield* new Conflict({ reason: { _tag: "duplicate_email", email: valid.admin.email } })
+            }
+            const admin = Option.isSome(existing)
+              ? new StaffAccount({ ...existing.value, status: "active" })
+              : new StaffAccount({
+                id: StaffId.make(randomUUID()),
+                clinicId: valid.clinicId,
+                name: valid.admin.name,
+                email: valid.admin.email,
+                role: "admin",
+                status: "active",
+                createdAt: now
+              })
+            yield* Option.isSome(existing) ? storage.staff.update(admin) : storage.staff.insert(admin)
+            return [admin, row.value] as const
+          })
+        )
+      })
   }
 })
 

@@ -81,6 +81,10 @@ export const ConflictReason = Schema.Union(
     reasons: Schema.Array(Schema.Struct({ code: Schema.String, appointmentIds: Schema.optional(Schema.Array(Schema.String)) }))
   }),
   Schema.TaggedStruct("inactive_reference", { field: Schema.String }),
+  /** The change would leave the clinic without an active admin. */
+  Schema.TaggedStruct("last_admin", {}),
+  /** The clinic still has an active admin: nothing to restore. */
+  Schema.TaggedStruct("has_admin", {}),
   /** A payment above what is left to pay of its invoice (pending payments included). */
   Schema.TaggedStruct("overpayment", { balanceMinor: Schema.Number, amountMinor: Schema.Number }),
   /** A refund above what is left of the payment. */
@@ -126,6 +130,10 @@ export class Conflict extends Schema.TaggedError<Conflict>()("Conflict", {
         return `not bookable: ${r.reasons.map((x) => x.code).join(", ")}`
       case "inactive_reference":
         return `${r.field} is not active`
+      case "last_admin":
+        return "the clinic's last active admin cannot be removed"
+      case "has_admin":
+        return "the clinic already has an active admin"
       case "overpayment":
         return `the payment of ${r.amountMinor} exceeds the ${r.balanceMinor} left to pay`
       case "refund_exceeds_paid":

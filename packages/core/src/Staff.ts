@@ -11,12 +11,12 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type { Actor } from "./Actor.js"
-import { Conflict, type Inactive, NotFound, type PermissionDenied, type Unauthenticated, type ValidationError } from "./Errors.js"
+import { Conflict, type Inactive, NotFound, PermissionDenied, type Unauthenticated, type ValidationError } from "./Errors.js"
 import { FieldCrypto } from "./FieldCrypto.js"
 import { type ClinicId, StaffId } from "./Ids.js"
 import { clinicOperation } from "./internal/operation.js"
 import { decode } from "./internal/validation.js"
-import { CreateStaff, Role, StaffAccount, type StaffStatus } from "./StaffAccount.js"
+import { CreateStaff, leavesAnAdmin, mayChange, Role, StaffAccount, type StaffStatus } from "./StaffAccount.js"
 import { Storage } from "./Storage.js"
 
 type Refusal = PermissionDenied | Inactive | Unauthenticated
@@ -38,6 +38,8 @@ export interface Staff {
   readonly reject: (id: string) => Effect.Effect<StaffAccount, ValidationError | NotFound | Conflict | Refusal, Actor>
   /** `pending | active → inactive`: departing staff are deactivated, not deleted. */
   readonly deactivate: (id: string) => Effect.Effect<StaffAccount, ValidationError | NotFound | Conflict | Refusal, Actor>
+  /** `inactive → active`: a returning member of staff. */
+  readonly reactivate: (id: string) => Effect.Effect<StaffAccount, ValidationError | NotFound | Conflict | Refusal, Actor>
   /** Refused with the counts while anything references the account. */
   readonly delete: (id: string) => Effect.Effect<void, ValidationError | NotFound | Conflict | Refusal, Actor>
 }
@@ -61,16 +63,22 @@ export const make: Effect.Effect<Staff, never, Storage | FieldCrypto> = Effect.g
     })
 
   const transition = (
-    name: "Staff.approve" | "Staff.reject" | "Staff.deactivate",
+    name: "Staff.approve" | "Staff.reject" | "Staff.deactivate" | "Staff.reactivate",
     from: ReadonlyArray<StaffStatus>,
     to: StaffStatus
   ) =>
   (raw: string) =>
-    clinicOperation(deps, name, ({ clinic }) =>
+    clinicOperation(deps, name, ({ clinic, user }) =>
       Effect.gen(function*() {
         const account = yield* load(clinic.id, raw)
+        // Only an admin changes an admin's account (a system job is no admin).
+        const actor = Option.getOrElse(Option.map(user, (u) => ({ role: u.role as string })), () => ({ role: "system" }))
+        if (!mayChange(actor, account)) return yield* new PermissionDenied({ permission: "admin", reason: "not_granted" })
         if (!from.includes(account.status)) {
           return yield* new Conflict({ reason: { _tag: "invalid_transition", from: account.status, to } })
+        }
+        if (to !== "active" && !leavesAnAdmin(account, yield* storage.staff.activeAdmins(clinic.id))) {
+          return yield* new Conflict({ reason: { _tag: "last_admin" } })
         }
         const updated = new StaffAccount({ ...account, status: to })
         yield* storage.staff.update(updated)
@@ -101,10 +109,14 @@ export const make: Effect.Effect<Staff, never, Storage | FieldCrypto> = Effect.g
     approve: transition("Staff.approve", ["pending"], "active"),
     reject: transition("Staff.reject", ["pending"], "rejected"),
     deactivate: transition("Staff.deactivate", ["pending", "active"], "inactive"),
+    reactivate: transition("Staff.reactivate", ["inactive"], "active"),
     delete: (id) =>
       clinicOperation(deps, "Staff.delete", ({ clinic }) =>
         Effect.gen(function*() {
           const account = yield* load(clinic.id, id)
+          if (!leavesAnAdmin(account, yield* storage.staff.activeAdmins(clinic.id))) {
+            return yield* new Conflict({ reason: { _tag: "last_admin" } })
+          }
           const counts = yield* storage.staff.dependents(clinic.id, account.id)
           if (Object.keys(counts).length > 0) return yield* new Conflict({ reason: { _tag: "has_dependents", counts } })
           yield* storage.staff.delete(clinic.id, account.id)

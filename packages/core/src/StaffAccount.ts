@@ -54,3 +54,22 @@ export const CreateStaff = Schema.Struct({
 })
 /** @since 0.1.0 @category inputs */
 export type CreateStaff = typeof CreateStaff.Encoded
+
+/**
+ * Who may change an account (its status, its password): an admin may change any account of the
+ * clinic; anyone else holding the operation's key may change any account but an admin's. Pure.
+ *
+ * @since 0.1.0 @category rules
+ */
+export const mayChange = (actor: { readonly role: string }, target: Pick<StaffAccount, "role">): boolean =>
+  actor.role === "admin" || target.role !== "admin"
+
+/**
+ * Whether taking `target` out of the active accounts leaves the clinic an active admin, given
+ * the active admins' ids. Pure.
+ *
+ * @since 0.1.0 @category rules
+ */
+export const leavesAnAdmin = (target: Pick<StaffAccount, "id" | "role" | "status">, activeAdmins: ReadonlyArray<string>): boolean =>
+  !(target.role === "admin" && target.status === "active") || activeAdmins.some((id) => id !== target.id)
+

@@ -61,6 +61,11 @@ export interface StaffRepository {
     filter: { readonly status?: StaffStatus | undefined; readonly role?: Role | undefined }
   ) => Effect.Effect<ReadonlyArray<StaffAccount>>
   readonly update: (account: StaffAccount) => Effect.Effect<void, Conflict>
+  /**
+   * The clinic's active admins, held until the transaction ends (so two changes that could each
+   * remove "another" admin take turns, and the second sees the first).
+   */
+  readonly activeAdmins: (clinicId: ClinicId) => Effect.Effect<ReadonlyArray<StaffId>>
   readonly delete: (clinicId: ClinicId, id: StaffId) => Effect.Effect<void, Conflict>
   readonly dependents: (clinicId: ClinicId, id: StaffId) => Effect.Effect<Dependents>
   /** The account and its password hash (`null` when none is set). */

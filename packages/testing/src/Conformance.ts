@@ -16,6 +16,7 @@ import { access } from "./internal/conformance/access.js"
 import { auditTrail } from "./internal/conformance/audit.js"
 import { billing, concurrentIssues as issueRace } from "./internal/conformance/billing.js"
 import { booking } from "./internal/conformance/booking.js"
+import { privilege } from "./internal/conformance/privilege.js"
 import { model } from "./internal/conformance/model.js"
 import { concurrentInserts as overlapRace, overlap } from "./internal/conformance/overlap.js"
 import { scheduling } from "./internal/conformance/scheduling.js"
@@ -49,6 +50,7 @@ export const suite = <E>(
     it.layer(Clinicore.layer)((it) => {
       tenancy(it, options)
       access(it)
+      privilege(it)
       auditTrail(it)
       scheduling(it)
       booking(it, options.bookingRuns ?? 40)

@@ -15,7 +15,7 @@ import { Catalog } from "@clinicore/core/Catalog"
 import { Clinics } from "@clinicore/core/Clinics"
 import { Doctors } from "@clinicore/core/Doctors"
 import type { ClinicId, StaffId } from "@clinicore/core/Ids"
-import type { ClinicOperation } from "@clinicore/core/Operations"
+import type { ClinicOperation, PlatformOperation } from "@clinicore/core/Operations"
 import { Patients } from "@clinicore/core/Patients"
 import { Schedules } from "@clinicore/core/Schedules"
 import { Scheduling } from "@clinicore/core/Scheduling"
@@ -97,6 +97,7 @@ export const everyOperation = (ids: {
   "Staff.approve": Effect.flatMap(Staff, (s) => s.approve(ids.staffId)),
   "Staff.reject": Effect.flatMap(Staff, (s) => s.reject(ids.staffId)),
   "Staff.deactivate": Effect.flatMap(Staff, (s) => s.deactivate(ids.staffId)),
+  "Staff.reactivate": Effect.flatMap(Staff, (s) => s.reactivate(ids.staffId)),
   "Staff.delete": Effect.flatMap(Staff, (s) => s.delete(ids.staffId)),
   "Doctors.create": Effect.flatMap(Doctors, (s) => s.create({ name: "Dr New", specialty: "General practice" })),
   "Doctors.get": Effect.flatMap(Doctors, (s) => s.get(ids.doctorId)),
@@ -315,7 +316,7 @@ export type Services =
 /** Platform operations run by a clinic's user are refused too; these take a clinic id. @since 0.1.0 @category fixtures */
 export const everyPlatformOperation = (
   clinicId: string
-): Record<"Clinics.create" | "Clinics.activate" | "Clinics.deactivate", Effect.Effect<unknown, unknown, Actor.Actor | Clinics>> => ({
+): Record<PlatformOperation, Effect.Effect<unknown, unknown, Actor.Actor | Clinics>> => ({
   "Clinics.create": Effect.flatMap(Clinics, (s) =>
     s.create({
       name: "X",
@@ -325,7 +326,8 @@ export const everyPlatformOperation = (
       admin: { name: "X", email: "x@x.test" }
     })),
   "Clinics.activate": Effect.flatMap(Clinics, (s) => s.activate(clinicId)),
-  "Clinics.deactivate": Effect.flatMap(Clinics, (s) => s.deactivate(clinicId))
+  "Clinics.deactivate": Effect.flatMap(Clinics, (s) => s.deactivate(clinicId)),
+  "Clinics.restoreAdmin": Effect.flatMap(Clinics, (s) => s.restoreAdmin({ clinicId, admin: { name: "X", email: "x@x.test" } }))
 })
 
 /**

@@ -2,6 +2,7 @@
  * Staff accounts and their credentials.
  */
 import { Conflict } from "@clinicore/core/Errors"
+import { StaffId } from "@clinicore/core/Ids"
 import { Role, StaffAccount, StaffStatus } from "@clinicore/core/StaffAccount"
 import type * as Storage from "@clinicore/core/Storage"
 import * as Effect from "effect/Effect"
@@ -51,6 +52,7 @@ const Credentials = Schema.Struct({ account: StaffRow, passwordHash: NullableTex
 const firstStaff = first(StaffRow)
 const allStaff = all(StaffRow)
 const firstCredentials = first(Credentials)
+const allIds = all(Schema.Struct({ id: StaffId }))
 
 const duplicateEmail = (email: string) => () => new Conflict({ reason: { _tag: "duplicate_email", email } })
 
@@ -82,6 +84,9 @@ export const make = (context: Context): Storage.StaffRepository => {
           ...(filter.role ? [sql`role = ${filter.role}`] : [])
         ])
       } ORDER BY name, id`).pipe(Effect.map(allStaff)),
+    activeAdmins: (clinicId) =>
+      orDie(sql`SELECT id FROM staff WHERE clinic_id = ${clinicId} AND role = 'admin' AND status = 'active'
+        ORDER BY id ${sql.literal(dialect.lockRow)}`).pipe(Effect.map((rows) => allIds(rows).map((r) => r.id))),
     // A doctor linked to the account is bookable only while the account is active: its version
     // moves on with the account, so a booking decided before the change is not written after it.
     update: (a) =>

@@ -1,0 +1,98 @@
+/**
+ * Privilege on one adapter: who may change an admin's account or another user's password, the
+ * last active admin, reactivation, and the platform's recovery of a clinic left without an admin.
+ */
+import { Access } from "@clinicore/core/Access"
+import { Accounts } from "@clinicore/core/Accounts"
+import * as Actor from "@clinicore/core/Actor"
+import { Audit } from "@clinicore/core/Audit"
+import { Clinics } from "@clinicore/core/Clinics"
+import { Staff } from "@clinicore/core/Staff"
+import { expect } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Fixtures from "../../Fixtures.js"
+import { RawAccess } from "../../RawAccess.js"
+import type { SuiteIt } from "./it.js"
+
+const tagOf = (e: unknown) => {
+  const x = e as { _tag: string; reason?: { _tag?: string } | string; permission?: string }
+  return typeof x.reason === "object" ? `${x._tag}:${x.reason._tag}` : x.permission !== undefined ? `${x._tag}:${x.permission}` : x._tag
+}
+
+export const privilege = (it: SuiteIt) => {
+  it.effect("staff.edit does not reach an admin's account or another user's password", () =>
+    Effect.gen(function*() {
+      const a = yield* Fixtures.clinic("Escalate")
+      const staff = yield* Staff
+      const accounts = yield* Accounts
+      // A receptionist granted staff.edit (to approve sign-ups).
+      yield* Effect.flatMap(Access, (x) => x.set([{ role: "receptionist", key: "staff.edit", granted: true }])).pipe(a.asAdmin)
+      const desk = yield* Fixtures.staffMember(a, "receptionist")
+      const nurse = yield* Fixtures.staffMember(a, "nurse")
+      const asDesk = a.as(desk.id)
+      expect(tagOf(yield* Effect.flip(accounts.setPassword({ staffId: a.admin.id, password: "Takeover#2026" }).pipe(asDesk))))
+        .toBe("PermissionDenied:admin")
+      expect(tagOf(yield* Effect.flip(accounts.setPassword({ staffId: nurse.id, password: "Takeover#2026" }).pipe(asDesk))))
+        .toBe("PermissionDenied:admin")
+      expect(tagOf(yield* Effect.flip(staff.deactivate(a.admin.id).pipe(asDesk)))).toBe("PermissionDenied:admin")
+      // Its own password, and the accounts it is there to manage, are fine.
+      yield* accounts.setPassword({ staffId: desk.id, password: "Mine#2026ok" }).pipe(asDesk)
+      yield* staff.deactivate(nurse.id).pipe(asDesk)
+      expect((yield* staff.get(a.admin.id).pipe(a.asAdmin)).status).toBe("active")
+      // Every refusal is in the audit trail.
+      const denied = (yield* Effect.flatMap(Audit, (x) => x.list({ actorId: desk.id })).pipe(a.asAdmin))
+        .filter((e) => e.outcome === "denied")
+      expect(denied.map((e) => e.action)).toEqual(["Accounts.setPassword", "Accounts.setPassword", "Staff.deactivate"])
+      // An admin may set anyone's password.
+      yield* accounts.setPassword({ staffId: desk.id, password: "Reset#2026ok" }).pipe(a.asAdmin)
+    }))
+
+  it.effect("the last active admin cannot be deactivated or deleted; accounts can be reactivated", () =>
+    Effect.gen(function*() {
+      const a = yield* Fixtures.clinic("LastAdmin")
+      const staff = yield* Staff
+      const raw = yield* RawAccess
+      expect(tagOf(yield* Effect.flip(staff.deactivate(a.admin.id).pipe(a.asAdmin)))).toBe("Conflict:last_admin")
+      expect(tagOf(yield* Effect.flip(staff.delete(a.admin.id).pipe(a.asAdmin)))).toBe("Conflict:last_admin")
+      // A second admin (made by the platform's recovery path is the only way; here, by the database).
+      const second = crypto.randomUUID()
+      yield* raw.execute(
+        "INSERT INTO staff (clinic_id, id, name, email, role, status, created_at) VALUES (?, ?, 'Second Admin', 'second@admin.test', 'admin', 'active', ?)",
+        [a.clinicId, second, raw.instant(Date.now())]
+      )
+      yield* staff.deactivate(second).pipe(a.asAdmin)
+      expect(tagOf(yield* Effect.flip(staff.deactivate(a.admin.id).pipe(a.asAdmin)))).toBe("Conflict:last_admin")
+      const back = yield* staff.reactivate(second).pipe(a.asAdmin)
+      expect(back.status).toBe("active")
+      expect(tagOf(yield* Effect.flip(staff.reactivate(second).pipe(a.asAdmin)))).toBe("Conflict:invalid_transition")
+      // Two admins deactivating each other at once: one of them stays.
+      const results = yield* Effect.all([
+        Effect.either(staff.deactivate(second).pipe(a.asAdmin)),
+        Effect.either(staff.deactivate(a.admin.id).pipe(a.as(second as never)))
+      ], { concurrency: "unbounded" })
+      expect(results.filter(Either.isRight).length).toBe(1)
+      const rows = yield* raw.execute("SELECT count(*) AS n FROM staff WHERE clinic_id = ? AND role = 'admin' AND status = 'active'", [a.clinicId])
+      expect(Number(rows[0]!.n)).toBe(1)
+    }))
+
+  it.effect("the platform restores an admin to a clinic that lost all of them, audited in its chain", () =>
+    Effect.gen(function*() {
+      const a = yield* Fixtures.clinic("Recover")
+      const clinics = yield* Clinics
+      const raw = yield* RawAccess
+      const request = { clinicId: a.clinicId, admin: { name: "New Admin", email: "new@recover.test" } }
+      expect(tagOf(yield* Effect.flip(clinics.restoreAdmin(request).pipe(Actor.asPlatform)))).toBe("Conflict:has_admin")
+      expect(tagOf(yield* Effect.flip(clinics.restoreAdmin(request).pipe(a.asAdmin)))).toBe("PermissionDenied:platform")
+      // The clinic loses its only admin (outside the library's rules).
+      yield* raw.execute("UPDATE staff SET status = 'inactive' WHERE clinic_id = ? AND id = ?", [a.clinicId, a.admin.id])
+      const restored = yield* clinics.restoreAdmin(request).pipe(Actor.asPlatform)
+      expect([restored.role, restored.status, restored.email]).toEqual(["admin", "active", "new@recover.test"])
+      // The restored admin acts, and finds the recovery in the chain.
+      const events = yield* Effect.flatMap(Audit, (x) => x.list({ action: "Clinics.restoreAdmin" })).pipe(a.as(restored.id))
+      expect(events.map((e) => [e.actorType, e.outcome])).toEqual([["platform", "ok"]])
+      expect((yield* Effect.flatMap(Audit, (x) => x.verify()).pipe(a.as(restored.id))).firstBreak).toBeUndefined()
+      // The old admin comes back through the ordinary path.
+      expect((yield* Effect.flatMap(Staff, (s) => s.reactivate(a.admin.id)).pipe(a.as(restored.id))).status).toBe("active")
+    }))
+}
