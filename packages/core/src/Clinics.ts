@@ -23,7 +23,7 @@ import {
 import { Conflict, type Inactive, NotFound, type PermissionDenied, type Unauthenticated, type ValidationError } from "./Errors.js"
 import { FieldCrypto } from "./FieldCrypto.js"
 import { ClinicId, StaffId } from "./Ids.js"
-import { clinicOperation, platformOperation } from "./internal/operation.js"
+import { clinicOperation, platformOperation, requirePlatform } from "./internal/operation.js"
 import { decode } from "./internal/validation.js"
 import { Email, PersonName, StaffAccount } from "./StaffAccount.js"
 import { builtInKeys, resolve } from "./Permission.js"
@@ -96,6 +96,7 @@ export const make: Effect.Effect<Clinics, never, Storage | FieldCrypto> = Effect
 
   const setActive = (name: "Clinics.activate" | "Clinics.deactivate", active: boolean) => (raw: string) =>
     Effect.gen(function*() {
+      yield* requirePlatform(deps, name)
       const { clinicId } = yield* decode(ClinicIdInput, { clinicId: raw })
       return yield* platformOperation(
         deps,
@@ -114,6 +115,7 @@ export const make: Effect.Effect<Clinics, never, Storage | FieldCrypto> = Effect
   return {
     create: (input) =>
       Effect.gen(function*() {
+        yield* requirePlatform(deps, "Clinics.create")
         const valid = yield* decode(CreateClinic, input)
         const now = yield* Clock.currentTimeMillis
         const id = ClinicId.make(randomUUID())
@@ -163,6 +165,7 @@ export const make: Effect.Effect<Clinics, never, Storage | FieldCrypto> = Effect
     activate: setActive("Clinics.activate", true),
     restoreAdmin: (input) =>
       Effect.gen(function*() {
+        yield* requirePlatform(deps, "Clinics.restoreAdmin")
         const valid = yield* decode(RestoreAdmin, input)
         const now = yield* Clock.currentTimeMillis
         return yield* platformOperation(

@@ -154,6 +154,10 @@ export interface Explanation {
 
 type Failure = ValidationError | NotFound | Conflict | Refusal
 
+/** Whether a raw booking input asks to override (decoded later, inside the operation). */
+const overrides = (input: unknown) =>
+  typeof input === "object" && input !== null && "override" in input && input.override === true
+
 /** @since 0.1.0 @category models */
 export interface Scheduling {
   /** Bookable starts on the clinic's grid for each doctor, sorted by start (then doctor id). */
@@ -268,12 +272,14 @@ export const make: Effect.Effect<Scheduling, never, Storage | BillingStorage | F
           const reasons = Availability.reasons(time!.prepared, { start: valid.start, end, ...buffersOf(parties.service) })
           return { bookable: reasons.length === 0, reasons }
         })),
+    // The permission check (and its audited refusal) comes before the input is decoded: the
+    // operation is chosen by the raw `override` flag alone.
     book: (input) =>
-      Effect.flatMap(decode(BookInput, input), (valid) =>
-        op(valid.override ? "Scheduling.bookWithOverride" : "Scheduling.book", (acting) => book(acting, valid, "staff", "scheduled"))),
+      op(overrides(input) ? "Scheduling.bookWithOverride" : "Scheduling.book", (acting) =>
+        Effect.flatMap(decode(BookInput, input), (valid) => book(acting, valid, "staff", "scheduled"))),
     reschedule: (input) =>
-      Effect.flatMap(decode(RescheduleInput, input), (valid) =>
-        op(valid.override ? "Scheduling.rescheduleWithOverride" : "Scheduling.reschedule", (acting) => reschedule(acting, valid))),
+      op(overrides(input) ? "Scheduling.rescheduleWithOverride" : "Scheduling.reschedule", (acting) =>
+        Effect.flatMap(decode(RescheduleInput, input), (valid) => reschedule(acting, valid))),
     setStatus: (input) =>
       op("Scheduling.setStatus", (acting) =>
         Effect.flatMap(decode(Schema.Struct({ id: Schema.String, status: AppointmentStatus }), input), (v) =>

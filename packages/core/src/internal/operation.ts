@@ -161,6 +161,37 @@ export const guarded = <A, E, R>(
   }).pipe(Effect.withSpan(name))
 
 /**
+ * Refuses anyone but the platform principal a platform operation, before its input is even read.
+ * A clinic's user or job that tries is recorded as a denial in its own clinic's chain.
+ */
+export const requirePlatform = (deps: Deps, name: PlatformOperation): Effect.Effect<void, PermissionDenied, Actor> =>
+  Effect.gen(function*() {
+    const principal = yield* Actor
+    if (principal._tag === "Platform") return
+    const { fieldCrypto, storage } = deps
+    const clinicId = principal._tag === "Public"
+      ? Option.getOrUndefined(Option.map(yield* storage.clinicBySlug(principal.clinicSlug), (r) => r.clinic.id))
+      : principal.clinicId
+    if (clinicId !== undefined) {
+      yield* storage.transaction(clinicId)(Effect.gen(function*() {
+        const staffId = principal._tag === "User" ? principal.staffId : null
+        const loaded = yield* storage.access.principal(clinicId, staffId, "platform")
+        if (Option.isNone(loaded)) return
+        yield* appendAudit(storage, fieldCrypto, loaded.value.clinic, {
+          ...actorOf(principal, loaded.value.account),
+          action: name,
+          permissionKey: "platform",
+          entityType: operations[name].entity,
+          entityId: null,
+          outcome: "denied",
+          reason: "wrong_principal"
+        })
+      }))
+    }
+    return yield* new PermissionDenied({ permission: "platform", reason: "wrong_principal" })
+  })
+
+/**
  * Runs a platform operation (creating, activating, deactivating clinics) in a transaction of that
  * clinic, and records it in the clinic's audit chain.
  */
@@ -171,10 +202,7 @@ export const platformOperation = <A, E, R>(
   body: Effect.Effect<readonly [A, ClinicRow], E, R>
 ): Effect.Effect<A, E | PermissionDenied, R | Actor> =>
   Effect.gen(function*() {
-    const principal = yield* Actor
-    if (principal._tag !== "Platform") {
-      return yield* new PermissionDenied({ permission: "platform", reason: "wrong_principal" })
-    }
+    yield* requirePlatform(deps, name)
     const { fieldCrypto, storage } = deps
     return yield* storage.transaction(clinicId)(
       Effect.gen(function*() {

@@ -7,6 +7,7 @@ import { Accounts } from "@clinicore/core/Accounts"
 import * as Actor from "@clinicore/core/Actor"
 import { Audit } from "@clinicore/core/Audit"
 import { Clinics } from "@clinicore/core/Clinics"
+import { Scheduling } from "@clinicore/core/Scheduling"
 import { Staff } from "@clinicore/core/Staff"
 import { expect } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -94,5 +95,27 @@ export const privilege = (it: SuiteIt) => {
       expect((yield* Effect.flatMap(Audit, (x) => x.verify()).pipe(a.as(restored.id))).firstBreak).toBeUndefined()
       // The old admin comes back through the ordinary path.
       expect((yield* Effect.flatMap(Staff, (s) => s.reactivate(a.admin.id)).pipe(a.as(restored.id))).status).toBe("active")
+    }))
+
+  it.effect("the permission check and its audited refusal come before input validation; platform refusals are audited", () =>
+    Effect.gen(function*() {
+      const a = yield* Fixtures.clinic("Order")
+      const nurse = yield* Fixtures.staffMember(a, "nurse")
+      const scheduling = yield* Scheduling
+      const clinics = yield* Clinics
+      // A nurse may not book; bad input does not get past that, and the refusal is recorded.
+      expect(tagOf(yield* Effect.flip(scheduling.book({ doctorId: "nope", start: "never" } as never).pipe(a.as(nurse.id)))))
+        .toBe("PermissionDenied:appointments.create")
+      // A clinic admin calling a platform operation, with good or bad input, is refused and recorded.
+      expect(tagOf(yield* Effect.flip(clinics.create({ name: "" } as never).pipe(a.asAdmin)))).toBe("PermissionDenied:platform")
+      expect(tagOf(yield* Effect.flip(clinics.deactivate(a.clinicId).pipe(a.asAdmin)))).toBe("PermissionDenied:platform")
+      const events = yield* Effect.flatMap(Audit, (x) => x.list({})).pipe(a.asAdmin)
+      const denied = events.filter((e) => e.outcome === "denied").map((e) => [e.action, e.actorId, e.reason])
+      expect(denied).toEqual([
+        ["Scheduling.book", nurse.id, "not_granted"],
+        ["Clinics.create", a.admin.id, "wrong_principal"],
+        ["Clinics.deactivate", a.admin.id, "wrong_principal"]
+      ])
+      expect((yield* Effect.flatMap(Audit, (x) => x.verify()).pipe(a.asAdmin)).firstBreak).toBeUndefined()
     }))
 }
