@@ -3,12 +3,22 @@
  *
  * @since 0.1.0
  */
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import type { Actor } from "./Actor.js"
-import { type AuditEvent, type ChainBreak, chainPurpose, verifyChain } from "./AuditEvent.js"
+import {
+  type AuditEvent,
+  type ChainBreak,
+  Checkpoint,
+  checkpointMessage,
+  checkpointPurpose,
+  chainPurpose,
+  verifyAnchor,
+  verifyChain
+} from "./AuditEvent.js"
 import type { Inactive, PermissionDenied, Unauthenticated, ValidationError } from "./Errors.js"
 import { FieldCrypto } from "./FieldCrypto.js"
 import { clinicOperation, type Deps } from "./internal/operation.js"
@@ -32,6 +42,9 @@ export const AuditQuery = Schema.Struct({
 /** @since 0.1.0 @category inputs */
 export type AuditQuery = typeof AuditQuery.Encoded
 
+/** @since 0.1.0 @category inputs */
+export const VerifyInput = Schema.Struct({ anchor: Schema.optional(Checkpoint) })
+
 /** @since 0.1.0 @category models */
 export interface Verification {
   readonly events: number
@@ -43,8 +56,17 @@ export interface Verification {
 export interface Audit {
   /** Events in sequence order. */
   readonly list: (query?: AuditQuery) => Effect.Effect<ReadonlyArray<AuditEvent>, ValidationError | Refusal, Actor>
-  /** Recomputes the clinic's chain and reports the first broken link. */
-  readonly verify: () => Effect.Effect<Verification, Refusal, Actor>
+  /**
+   * Recomputes the clinic's chain and reports the first broken link. Given a checkpoint the host
+   * kept (`checkpoint`), also reports a chain cut or rolled back behind it.
+   */
+  readonly verify: (input?: { readonly anchor?: typeof Checkpoint.Encoded | undefined }) => Effect.Effect<
+    Verification,
+    ValidationError | Refusal,
+    Actor
+  >
+  /** The clinic's head now, signed: keep it outside the clinic's tables and give it to `verify`. */
+  readonly checkpoint: () => Effect.Effect<Checkpoint, Refusal, Actor>
 }
 
 /** @since 0.1.0 @category tags */
@@ -58,13 +80,28 @@ export const make: Effect.Effect<Audit, never, Storage | FieldCrypto> = Effect.g
     list: (query = {}) =>
       clinicOperation(deps, "Audit.list", ({ clinic }) =>
         Effect.flatMap(decode(AuditQuery, query), (valid) => storage.audit.list(clinic.id, valid)), () => null),
-    verify: () =>
+    verify: (input = {}) =>
       clinicOperation(deps, "Audit.verify", ({ clinic, clinicRow }) =>
         Effect.gen(function*() {
+          const valid = yield* decode(VerifyInput, input)
           const mac = yield* fieldCrypto.keyedMac(clinicRow.dataKey, clinic.id, chainPurpose)
           const { events, head } = yield* storage.audit.chain(clinic.id)
-          const firstBreak = verifyChain(events, head, mac)
+          const anchored = valid.anchor === undefined ? undefined : verifyAnchor(
+            events,
+            // Another clinic's checkpoint is no anchor for this one.
+            valid.anchor.clinicId === clinic.id ? valid.anchor : { ...valid.anchor, signature: "" },
+            yield* fieldCrypto.keyedMac(clinicRow.dataKey, clinic.id, checkpointPurpose)
+          )
+          const firstBreak = anchored ?? verifyChain(events, head, mac)
           return firstBreak === undefined ? { events: events.length } : { events: events.length, firstBreak }
+        }), () => null),
+    checkpoint: () =>
+      clinicOperation(deps, "Audit.checkpoint", ({ clinic, clinicRow }) =>
+        Effect.gen(function*() {
+          const sign = yield* fieldCrypto.keyedMac(clinicRow.dataKey, clinic.id, checkpointPurpose)
+          const { head } = yield* storage.audit.chain(clinic.id)
+          const unsigned = { clinicId: clinic.id, seq: head.seq, hash: head.hash, at: yield* Clock.currentTimeMillis }
+          return { ...unsigned, signature: sign(checkpointMessage(unsigned)) }
         }), () => null)
   }
 })

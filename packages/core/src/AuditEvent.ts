@@ -111,7 +111,49 @@ export const link = (
  */
 export type ChainBreak = {
   readonly seq: number
-  readonly problem: "gap" | "hash_mismatch" | "broken_link" | "head_mismatch"
+  readonly problem: "gap" | "hash_mismatch" | "broken_link" | "head_mismatch" | "truncated" | "anchor_mismatch" | "bad_anchor"
+}
+
+/**
+ * A signed record of a clinic's head at one moment, for the host to keep outside the clinic's
+ * tables. Given back to `verify`, it anchors the chain: events at or before it cannot have been
+ * removed, rewritten or rolled back to an older backup unseen.
+ *
+ * @since 0.1.0 @category chain
+ */
+export const Checkpoint = Schema.Struct({
+  clinicId: ClinicId,
+  seq: Schema.Int.pipe(Schema.nonNegative()),
+  hash: Schema.String.pipe(Schema.maxLength(200)),
+  at: Schema.Int,
+  signature: Schema.String.pipe(Schema.maxLength(200))
+})
+/** @since 0.1.0 @category chain */
+export type Checkpoint = typeof Checkpoint.Type
+
+/** What the derived key for checkpoints is derived for (another purpose than the chain's). @since 0.1.0 @category chain */
+export const checkpointPurpose = "audit-checkpoint"
+
+/** The text a checkpoint's signature covers. @since 0.1.0 @category chain */
+export const checkpointMessage = (c: Omit<Checkpoint, "signature">): string => JSON.stringify([c.clinicId, c.seq, c.hash, c.at])
+
+/**
+ * Checks a chain against an anchor (a checkpoint signed with `sign`): the event at the anchor's
+ * sequence number must still be there with the anchored hash. A shorter chain is `truncated` (its
+ * tail or all of it deleted, or an older backup restored); another hash there is `anchor_mismatch`.
+ *
+ * @since 0.1.0 @category chain
+ */
+export const verifyAnchor = (
+  events: ReadonlyArray<Pick<AuditEvent, "seq" | "hash">>,
+  anchor: Checkpoint,
+  sign: (data: string) => string
+): ChainBreak | undefined => {
+  if (sign(checkpointMessage(anchor)) !== anchor.signature) return { seq: anchor.seq, problem: "bad_anchor" }
+  if (anchor.seq === 0) return anchor.hash === genesis ? undefined : { seq: 0, problem: "anchor_mismatch" }
+  const at = events[anchor.seq - 1]
+  if (at === undefined) return { seq: events.length + 1, problem: "truncated" }
+  return at.seq === anchor.seq && at.hash === anchor.hash ? undefined : { seq: anchor.seq, problem: "anchor_mismatch" }
 }
 
 /**

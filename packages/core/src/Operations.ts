@@ -66,6 +66,7 @@ export const operations = {
   "Accounts.changePassword": op("self", "write", "StaffAccount"),
   "Audit.list": op("audit.view", "none", "AuditEvent"),
   "Audit.verify": op("audit.view", "none", "AuditEvent"),
+  "Audit.checkpoint": op("audit.view", "none", "AuditEvent"),
   "Schedules.get": op("schedules.view", "none", "DoctorSchedule"),
   "Schedules.set": op("schedules.edit", "write", "DoctorSchedule"),
   "Schedules.holidays": op("schedules.view", "none", "Holiday"),

@@ -121,6 +121,7 @@ export const everyOperation = (ids: {
   "Accounts.changePassword": Effect.flatMap(Accounts, (s) => s.changePassword({ current: "Str0ng!pass", next: "N3w!password" })),
   "Audit.list": Effect.flatMap(Audit, (s) => s.list()),
   "Audit.verify": Effect.flatMap(Audit, (s) => s.verify()),
+  "Audit.checkpoint": Effect.flatMap(Audit, (s) => s.checkpoint()),
   "Schedules.get": Effect.flatMap(Schedules, (s) => s.get(ids.doctorId)),
   "Schedules.set": Effect.flatMap(Schedules, (s) =>
     s.set({ doctorId: ids.doctorId, rules: { weekly: [{ weekday: 1, start: "09:00", end: "17:00" }] } })),

@@ -130,6 +130,57 @@ export const auditTrail = (it: SuiteIt) => {
       expect(yield* verify(swapped)).toEqual({ events: 10, firstBreak: { seq: 2, problem: "hash_mismatch" } })
     }))
 
+  it.effect("a checkpoint kept outside the clinic detects a cut tail, a deleted chain and a restored older backup", () =>
+    Effect.gen(function*() {
+      const raw = yield* RawAccess
+      const audit = yield* Audit
+      const verify = (a: Fixtures.ClinicFixture, anchor?: unknown) =>
+        audit.verify(anchor === undefined ? {} : { anchor: anchor as never }).pipe(a.asAdmin)
+      /** Puts the head back to the event at `seq` (or the genesis), as a tamperer would. */
+      const headBackTo = (clinicId: string, seq: number) =>
+        Effect.gen(function*() {
+          const [row] = seq === 0 ? [{ hash: "genesis" }] : yield* raw.execute("SELECT hash FROM audit_events WHERE clinic_id = ? AND seq = ?", [clinicId, seq])
+          yield* raw.execute("UPDATE audit_heads SET seq = ?, hash = ? WHERE clinic_id = ?", [seq, row!.hash, clinicId])
+        })
+
+      // The tail cut and the head moved back: the chain alone still verifies; the checkpoint does not.
+      const cut = (yield* scripted("CutTail")).a
+      const atTen = yield* audit.checkpoint().pipe(cut.asAdmin)
+      expect([atTen.seq, atTen.clinicId]).toEqual([10, cut.clinicId])
+      expect(yield* verify(cut, atTen)).toEqual({ events: 10 })
+      yield* raw.execute("DELETE FROM audit_events WHERE clinic_id = ? AND seq > 7", [cut.clinicId])
+      yield* headBackTo(cut.clinicId, 7)
+      expect(yield* verify(cut)).toEqual({ events: 7 })
+      expect(yield* verify(cut, atTen)).toEqual({ events: 7, firstBreak: { seq: 8, problem: "truncated" } })
+
+      // The whole chain deleted.
+      const gone = (yield* scripted("Gone")).a
+      const kept = yield* audit.checkpoint().pipe(gone.asAdmin)
+      yield* raw.execute("DELETE FROM audit_events WHERE clinic_id = ?", [gone.clinicId])
+      yield* headBackTo(gone.clinicId, 0)
+      expect(yield* verify(gone)).toEqual({ events: 0 })
+      expect(yield* verify(gone, kept)).toEqual({ events: 0, firstBreak: { seq: 1, problem: "truncated" } })
+
+      // An older backup restored, then written on: as many events again, but not the same ones.
+      const restored = (yield* scripted("Restored")).a
+      const newer = yield* audit.checkpoint().pipe(restored.asAdmin)
+      yield* raw.execute("DELETE FROM audit_events WHERE clinic_id = ? AND seq > 5", [restored.clinicId])
+      yield* headBackTo(restored.clinicId, 5)
+      const patients = yield* Patients
+      for (let i = 0; i < 6; i++) {
+        yield* patients.create({ fullName: `After ${i}`, phone: `+1 503 555 ${String(1200 + i)}` }).pipe(restored.asAdmin)
+      }
+      expect((yield* verify(restored)).firstBreak).toBeUndefined()
+      expect(yield* verify(restored, newer)).toEqual({ events: 11, firstBreak: { seq: 10, problem: "anchor_mismatch" } })
+
+      // A forged or foreign checkpoint anchors nothing.
+      const fresh = (yield* scripted("Forged")).a
+      const honest = yield* audit.checkpoint().pipe(fresh.asAdmin)
+      expect((yield* verify(fresh, { ...honest, seq: 3 })).firstBreak).toEqual({ seq: 3, problem: "bad_anchor" })
+      expect((yield* verify(fresh, newer)).firstBreak?.problem).toBe("bad_anchor")
+      expect(yield* verify(fresh, honest)).toEqual({ events: 10 })
+    }))
+
   it.effect("50 concurrent writers in one clinic leave a contiguous chain that verifies", () =>
     Effect.gen(function*() {
       const a = yield* Fixtures.clinic("Concurrent")
