@@ -181,6 +181,19 @@ export const auditTrail = (it: SuiteIt) => {
       expect(yield* verify(fresh, honest)).toEqual({ events: 10 })
     }))
 
+  it.effect("verifying while 200 writers append raises no false alarm", () =>
+    Effect.gen(function*() {
+      const a = yield* Fixtures.clinic("VerifyUnderLoad")
+      const patients = yield* Patients
+      const audit = yield* Audit
+      const writes = Array.from({ length: 200 }, (_, i) =>
+        Effect.asVoid(patients.create({ fullName: `Busy ${i}`, phone: `+1 702 555 ${String(3000 + i)}` }).pipe(a.asAdmin)))
+      const verifies = Array.from({ length: 20 }, () => Effect.map(audit.verify().pipe(a.asAdmin), (v) => v.firstBreak ?? null))
+      const results = yield* Effect.all([...writes, ...verifies], { concurrency: 24 })
+      expect(results.filter((r) => r !== undefined)).toEqual(Array.from({ length: 20 }, () => null))
+      expect(yield* audit.verify().pipe(a.asAdmin)).toEqual({ events: 201 })
+    }), { timeout: 120_000 })
+
   it.effect("50 concurrent writers in one clinic leave a contiguous chain that verifies", () =>
     Effect.gen(function*() {
       const a = yield* Fixtures.clinic("Concurrent")
