@@ -40,8 +40,11 @@ const DAY = 86_400_000
  *
  * @since 0.1.0 @category inputs
  */
+/** The instants a JavaScript `Date` can hold, in epoch milliseconds. */
+const DATE_RANGE = 8.64e15
+
 export const Instant = Schema.Union(
-  Schema.Int,
+  Schema.Int.pipe(Schema.between(-DATE_RANGE, DATE_RANGE)),
   Schema.transform(
     Schema.String.pipe(Schema.filter((s) => /(Z|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)), {
       message: () => "must be epoch milliseconds or an ISO date-time with an offset"

@@ -13,7 +13,7 @@ import * as Availability from "../Availability.js"
 import { Conflict } from "../Errors.js"
 import { AppointmentId, type DoctorId, type PatientId, type RoomId, type ServiceId } from "../Ids.js"
 import type { Storage } from "../Storage.js"
-import { admit, buffersOf, fingerprint, type makeBooking } from "./booking.js"
+import { admit, buffersOf, fingerprint, type makeBooking, MAX_LENGTH } from "./booking.js"
 import { type Acting, requireOwn } from "./operation.js"
 import { invalid } from "./validation.js"
 
@@ -140,6 +140,7 @@ export const makeBook = (storage: Storage, booking: ReturnType<typeof makeBookin
           ? yield* booking.timing(parties.service, input.start, input.end)
           : input.end ?? input.start + (current.end - current.start)
         if (end <= input.start) return yield* invalid("end", "must be after start")
+        if (end - input.start > MAX_LENGTH) return yield* invalid("end", "must be at most 24 hours after start")
         const { doctors: [time], holdsEnded } = yield* booking.timeOf(clinic, parties, input.start, end, now, { excludeId: current.id })
         const buffers = Option.isSome(parties.service) ? buffersOf(parties.service) : current
         yield* admit(

@@ -25,6 +25,9 @@ const DAY = 86_400_000
 /** Busy time is read this far around a range: wide enough for any buffers (at most 4 hours each side). */
 const BUFFER_REACH = 8 * 60 * MINUTE
 
+/** The longest appointment: a bound on the work one call can ask for, as well as a sanity limit. */
+export const MAX_LENGTH = DAY
+
 const noRules: DoctorRules = { weekly: [], breaks: [], timeOff: [], overrides: [] }
 
 /** Who and what a decision is about. */
@@ -231,6 +234,7 @@ export const makeBooking = (storage: Storage) => {
       if (resolvedEnd === undefined) return yield* invalid("end", "is required without a service")
       if (end !== undefined && end !== resolvedEnd) return yield* invalid("end", "must be start + the service's duration")
       if (resolvedEnd <= start) return yield* invalid("end", "must be after start")
+      if (resolvedEnd - start > MAX_LENGTH) return yield* invalid("end", "must be at most 24 hours after start")
       return resolvedEnd
     })
 

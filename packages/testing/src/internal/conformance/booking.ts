@@ -478,4 +478,29 @@ export const booking = (it: SuiteIt, runs: number) => {
       yield* s.setStatus({ id: other.id, status: "completed" }).pipe(a.asAdmin)
       expect(yield* billing.listInvoices({ appointmentId: other.id }).pipe(a.asAdmin)).toEqual([])
     }))
+
+  it.effect("one call's work is bounded: an appointment of at most 24 hours, instants within the Date range", () =>
+    Effect.gen(function*() {
+      const { a, at, d1, p1 } = yield* setup("Bounds")
+      const s = yield* Scheduling
+      const centuries = at("09:00") + 300 * 365 * DAY
+      const started = Date.now()
+      const calls: ReadonlyArray<Effect.Effect<unknown, unknown, Actor.Actor>> = [
+        s.book({ doctorId: d1.id, patientId: p1.id, start: at("09:00"), end: centuries }),
+        s.explain({ doctorId: d1.id, patientId: p1.id, start: at("09:00"), end: centuries }),
+        s.book({ doctorId: d1.id, patientId: p1.id, start: at("09:00"), end: at("09:00") + DAY + MINUTE })
+      ]
+      for (const call of calls) {
+        expect(yield* Effect.flip(call.pipe(a.asAdmin))).toMatchObject({ _tag: "ValidationError", fields: [{ path: "end" }] })
+      }
+      for (const start of [9e15, -9e15, 1.5, Number.POSITIVE_INFINITY, Number.NaN]) {
+        expect(yield* Effect.flip(s.explain({ doctorId: d1.id, start, end: at("09:30") }).pipe(a.asAdmin)))
+          .toMatchObject({ _tag: "ValidationError", fields: [{ path: "start" }] })
+      }
+      // Refused at once, not after working through the range.
+      expect(Date.now() - started).toBeLessThan(5_000)
+      const booked = yield* s.book({ doctorId: d1.id, patientId: p1.id, start: at("09:00"), end: at("09:30") }).pipe(a.asAdmin)
+      expect(yield* Effect.flip(s.reschedule({ id: booked.id, start: at("10:00"), end: centuries }).pipe(a.asAdmin)))
+        .toMatchObject({ _tag: "ValidationError", fields: [{ path: "end" }] })
+    }))
 }
