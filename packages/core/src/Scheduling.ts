@@ -23,6 +23,7 @@ import { makeBook } from "./internal/book.js"
 import { buffersOf, makeBooking } from "./internal/booking.js"
 import { type Acting, clinicOperation, type Deps, requireOwn } from "./internal/operation.js"
 import { decode, invalid } from "./internal/validation.js"
+import * as Outbox from "./internal/reminders/outbox.js"
 import { PersonName, Email } from "./StaffAccount.js"
 import { PhoneInput } from "./Patient.js"
 import { normalizePhone } from "./Phone.js"
@@ -233,6 +234,7 @@ export const make: Effect.Effect<Scheduling, never, Storage | FieldCrypto> = Eff
           updatedAt: now
         }, { disableValidation: true })
         const written = yield* storage.appointments.update(updated, { appointment: current.version })
+        if (written) yield* Outbox.transitioned(storage, clinic, current, updated, now) // reminders: carry, create or cancel
         return written ? Option.some(updated) : Option.none()
       })
     )
@@ -280,7 +282,10 @@ export const make: Effect.Effect<Scheduling, never, Storage | FieldCrypto> = Eff
       clinicOperation(deps, "Scheduling.delete", ({ clinic }) =>
         Effect.gen(function*() {
           const current = yield* booking.loadAppointment(clinic.id, id)
-          const counts = yield* storage.appointments.dependents(clinic.id, current.id)
+          const counts = { ...(yield* storage.appointments.dependents(clinic.id, current.id)) }
+          // reminders: until the appointments repository counts them itself
+          const reminderCount = yield* Effect.flatMap(Outbox.remindersOf(storage), (r) => r.count(clinic.id, current.id))
+          if (reminderCount > 0 && counts.reminders === undefined) counts.reminders = reminderCount
           if (Object.keys(counts).length > 0) return yield* new Conflict({ reason: { _tag: "has_dependents", counts } })
           yield* storage.appointments.delete(clinic.id, current.id)
           return current.id
@@ -304,7 +309,9 @@ export const make: Effect.Effect<Scheduling, never, Storage | FieldCrypto> = Eff
         })),
     expireRequests: () =>
       clinicOperation(deps, "Scheduling.expireRequests", ({ clinic }) =>
-        Effect.flatMap(Clock.currentTimeMillis, (now) => storage.appointments.expireRequests(clinic.id, now)), () => null),
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          Effect.tap(storage.appointments.expireRequests(clinic.id, now), (ids) =>
+            Outbox.expired(storage, clinic, ids, now))), () => null), // reminders: the expired requests' end
     publicSlots: (input) =>
       op("Public.availableSlots", (acting) =>
         Effect.flatMap(decode(PublicSlotsInput, input), (v) =>

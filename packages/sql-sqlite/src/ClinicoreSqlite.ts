@@ -5,6 +5,7 @@
  *
  * @since 0.1.0
  */
+import * as ReminderRepository from "@clinicore/sql/ReminderRepository"
 import * as Repositories from "@clinicore/sql/Repositories"
 import { type Dialect, orDieOnSqlError } from "@clinicore/sql/Dialect"
 import { Storage } from "@clinicore/core/Storage"
@@ -21,6 +22,7 @@ import foundation from "./migrations/0001_foundation.js"
 import accessAudit from "./migrations/0002_access_audit.js"
 import scheduling from "./migrations/0003_scheduling.js"
 import versions from "./migrations/0004_versions.js"
+import reminders from "./migrations/0006_reminders.js"
 
 /** @since 0.1.0 @category models */
 export interface SqliteConfig {
@@ -73,8 +75,21 @@ export const migrations = Migrator.fromRecord({
   "0001_foundation": foundation,
   "0002_access_audit": accessAudit,
   "0003_scheduling": scheduling,
-  "0004_versions": versions
+  "0004_versions": versions,
+  "0006_reminders": reminders
 })
+
+/**
+ * How dispatchers claim reminders on SQLite: no row locks, since a claim runs in a write
+ * transaction that begins IMMEDIATE and so holds the database's single write lock; several
+ * dispatchers (processes) take turns. There are no tenants to step outside of for the scan.
+ *
+ * @since 0.1.0 @category dialect
+ */
+export const reminderClaiming: ReminderRepository.Claiming = {
+  lockClause: "",
+  scan: (_sql, query) => query
+}
 
 
 /**
@@ -92,8 +107,10 @@ export const make = (config: { readonly busyTimeoutMs?: number | undefined } = {
     yield* sql`PRAGMA synchronous = NORMAL`
     yield* Migrator.make({})({ loader: migrations })
     const repositories = yield* Repositories.make(dialect)
+    const reminders = yield* ReminderRepository.make(dialect, reminderClaiming)
     return Storage.of({
       ...repositories,
+      reminders,
       clinicBySlug: (slug) =>
         Effect.orDie(sql`SELECT * FROM clinics WHERE slug = ${slug}`).pipe(
           Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), Repositories.toClinicRow))

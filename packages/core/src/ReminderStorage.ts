@@ -1,0 +1,73 @@
+/**
+ * The reminders' storage port: the outbox rows, the per-clinic policy and per-patient consent.
+ * Adapters provide it as `Storage.reminders`, over the same transaction as every other repository,
+ * so reminder rows are written in the appointment change's own transaction.
+ *
+ * @since 0.1.0
+ */
+import type * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
+import type { AppointmentId, ClinicId, PatientId } from "./Ids.js"
+import type { Channel, Consent, Reminder, ReminderId, ReminderPolicy, ReminderStatus } from "./Reminder.js"
+
+/** Who holds a claimed reminder, and until when. @since 0.1.0 @category models */
+export interface Lease {
+  readonly owner: string
+  readonly until: number
+}
+
+/** @since 0.1.0 @category models */
+export interface ReminderFilter {
+  readonly appointmentId?: AppointmentId | undefined
+  readonly patientId?: PatientId | undefined
+  readonly statuses?: ReadonlyArray<ReminderStatus> | undefined
+  readonly reconcile?: boolean | undefined
+  readonly limit: number
+}
+
+/** A locked reminder, with the lease it had when it was locked. @since 0.1.0 @category models */
+export interface Locked {
+  readonly reminder: Reminder
+  readonly lease: Lease | null
+}
+
+/** @since 0.1.0 @category ports */
+export interface ReminderRepository {
+  readonly policy: (clinicId: ClinicId) => Effect.Effect<Option.Option<ReminderPolicy>>
+  readonly setPolicy: (clinicId: ClinicId, policy: ReminderPolicy, at: number) => Effect.Effect<void>
+  /**
+   * Writes new reminders. One per (appointment, appointment version, offset, channel): a row that
+   * exists already is left as it is (the database's unique key decides, under concurrency too).
+   */
+  readonly insert: (reminders: ReadonlyArray<Reminder>) => Effect.Effect<void>
+  /** Ends every `pending` or `sending` reminder of the appointment as `cancelled` with `reason`. */
+  readonly cancelOpen: (clinicId: ClinicId, appointmentId: AppointmentId, reason: string, at: number) => Effect.Effect<number>
+  /** Moves the open reminders of an appointment to its new version (a change that kept its time). */
+  readonly carry: (clinicId: ClinicId, appointmentId: AppointmentId, from: number, to: number, at: number) => Effect.Effect<void>
+  readonly findById: (clinicId: ClinicId, id: ReminderId) => Effect.Effect<Option.Option<Reminder>>
+  readonly list: (clinicId: ClinicId, filter: ReminderFilter) => Effect.Effect<ReadonlyArray<Reminder>>
+  readonly count: (clinicId: ClinicId, appointmentId: AppointmentId) => Effect.Effect<number>
+  readonly consents: (clinicId: ClinicId, patientId: PatientId) => Effect.Effect<ReadonlyArray<Consent>>
+  /** Upserts one patient's consent for one channel. */
+  readonly setConsent: (clinicId: ClinicId, consent: Consent) => Effect.Effect<void>
+  /**
+   * Locks up to `limit` claimable reminders of the clinic for the rest of the transaction: due
+   * `pending` ones, and `sending` ones whose lease ended at `now`. Rows another transaction holds
+   * are skipped (Postgres `FOR UPDATE SKIP LOCKED`; SQLite's single writer holds everything).
+   */
+  readonly lockDue: (clinicId: ClinicId, now: number, limit: number) => Effect.Effect<ReadonlyArray<Locked>>
+  /** Locks one reminder still held by `owner` in `sending`, if it is. */
+  readonly lockHeld: (clinicId: ClinicId, id: ReminderId, owner: string) => Effect.Effect<Option.Option<Reminder>>
+  /** Writes a reminder's state and its lease (`null`: none). */
+  readonly save: (reminder: Reminder, lease: Lease | null) => Effect.Effect<void>
+  readonly findByProviderMessageId: (clinicId: ClinicId, providerMessageId: string) => Effect.Effect<Option.Option<Reminder>>
+  /**
+   * Clinics that have reminders due at `now` (claimable), outside any tenant: the one cross-clinic
+   * read a dispatcher needs.
+   */
+  readonly dueClinics: (now: number, limit: number) => Effect.Effect<ReadonlyArray<ClinicId>>
+}
+
+/** Channels a patient has opted out of, from stored consent (no row: consent holds). @since 0.1.0 @category rules */
+export const optedOut = (consents: ReadonlyArray<Consent>): ReadonlySet<Channel> =>
+  new Set(consents.filter((c) => !c.granted).map((c) => c.channel))
