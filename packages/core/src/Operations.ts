@@ -87,6 +87,18 @@ export const operations = {
   "Scheduling.get": op("appointments.view", "none", "Appointment"),
   "Scheduling.list": op("appointments.view", "none", "Appointment"),
   "Scheduling.expireRequests": op("appointments.edit", "write", "Appointment"),
+  "Reminders.list": op("reminders.view", "none", "Reminder"),
+  "Reminders.get": op("reminders.view", "none", "Reminder"),
+  "Reminders.create": op("reminders.create", "write", "Reminder"),
+  "Reminders.cancel": op("reminders.edit", "write", "Reminder"),
+  "Reminders.policy": op("reminders.view", "none", "ReminderPolicy"),
+  "Reminders.setPolicy": op("settings.edit", "write", "ReminderPolicy"),
+  "Reminders.consents": op("reminders.view", "read", "Patient"),
+  "Reminders.setConsent": op("reminders.edit", "write", "Patient"),
+  "Reminders.inboundSms": op("reminders.edit", "write", "Patient"),
+  "Reminders.receipt": op("reminders.edit", "write", "Reminder"),
+  "Reminders.claim": op("reminders.edit", "none", "Reminder"),
+  "Reminders.deliver": op("reminders.edit", "write", "Reminder"),
   "Public.availableSlots": op("public", "none", "Appointment"),
   "Public.request": op("public", "write", "Appointment")
 } as const satisfies Record<string, OperationSpec>

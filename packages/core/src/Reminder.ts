@@ -344,3 +344,29 @@ export const remindable = (status: string): boolean => status === "scheduled" ||
  */
 export const onTransition = (from: string, to: string): "create" | "carry" | "cancel" =>
   !remindable(to) ? "cancel" : remindable(from) ? "carry" : "create"
+
+/**
+ * Whether a claimed reminder may still be sent at `now` (fencing): its appointment still exists,
+ * is in a status that gets reminders, has the version and start the reminder was written for, the
+ * deadline is ahead, the patient has not opted out of the channel and has an address for it.
+ * `undefined`: send it; otherwise the state it ends in, with its reason.
+ *
+ * @since 0.1.0 @category rules
+ */
+export const fence = (
+  reminder: Pick<Reminder, "kind" | "appointmentVersion" | "appointmentStart" | "deadline" | "channel">,
+  appointment: { readonly status: string; readonly version: number; readonly start: number } | undefined,
+  patient: { readonly optedOut: ReadonlySet<Channel>; readonly hasAddress: boolean },
+  now: number
+): { readonly status: "cancelled" | "skipped" | "failed"; readonly reason: string } | undefined => {
+  if (appointment === undefined) return { status: "cancelled", reason: "appointment_missing" }
+  const allowed = remindable(appointment.status) || (reminder.kind === "manual" && appointment.status === "requested")
+  if (!allowed) return { status: "cancelled", reason: `appointment_${appointment.status}` }
+  if (appointment.version !== reminder.appointmentVersion || appointment.start !== reminder.appointmentStart) {
+    return { status: "cancelled", reason: "superseded" }
+  }
+  if (now >= reminder.deadline || now >= appointment.start) return { status: "failed", reason: "deadline_passed" }
+  if (patient.optedOut.has(reminder.channel)) return { status: "skipped", reason: "opted_out" }
+  if (!patient.hasAddress) return { status: "skipped", reason: "no_address" }
+  return undefined
+}

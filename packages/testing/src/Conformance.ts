@@ -16,6 +16,7 @@ import { auditTrail } from "./internal/conformance/audit.js"
 import { booking } from "./internal/conformance/booking.js"
 import { model } from "./internal/conformance/model.js"
 import { concurrentInserts as overlapRace, overlap } from "./internal/conformance/overlap.js"
+import { reminders } from "./internal/conformance/reminders.js"
 import { scheduling } from "./internal/conformance/scheduling.js"
 import { tenancy } from "./internal/conformance/tenancy.js"
 import type { RawAccess } from "./RawAccess.js"
@@ -50,6 +51,7 @@ export const suite = <E>(
       booking(it, options.bookingRuns ?? 40)
       overlap(it)
       model(it, options.modelRuns ?? 30)
+      reminders(it)
     })
   })
 

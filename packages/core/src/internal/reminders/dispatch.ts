@@ -1,0 +1,172 @@
+/**
+ * One dispatch round in one clinic: claim a batch in one short transaction (fencing each claimed
+ * reminder there), then deliver each claimed reminder in a transaction of its own that locks it,
+ * fences it again on fresh reads, sends it and records the outcome. On Postgres the delivering
+ * transaction holds the reminder's row, so a concurrent reschedule or cancel of its appointment
+ * either commits before (and the fence refuses the send) or waits until the outcome is recorded.
+ */
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import type { Clinic } from "../../Clinic.js"
+import type { Message, Notifier } from "../../Notifier.js"
+import { NotifyError } from "../../Notifier.js"
+import { fence, nextAttempt, type Reminder, render, variables } from "../../Reminder.js"
+import { optedOut, type ReminderRepository } from "../../ReminderStorage.js"
+import type { Storage } from "../../Storage.js"
+import { policyOf } from "./outbox.js"
+
+/** @since 0.1.0 */
+export interface DispatchOptions {
+  readonly notifier: Notifier
+  /** Names this worker's leases (default: a random id per round). */
+  readonly owner?: string | undefined
+  readonly batchSize?: number | undefined
+  /** How long a claim is held before another worker may take it over (default 2 minutes). */
+  readonly lease?: Duration.DurationInput | undefined
+  /** A send that has not answered by then has an unknown outcome (default 30 seconds). */
+  readonly sendTimeout?: Duration.DurationInput | undefined
+  /** Runs after the batch is claimed and before any delivery (observability, tests). */
+  readonly afterClaim?: ((ids: ReadonlyArray<string>) => Effect.Effect<void>) | undefined
+}
+
+/** What one round did, by outcome. @since 0.1.0 */
+export interface DispatchReport {
+  readonly claimed: number
+  readonly sent: number
+  readonly retried: number
+  readonly failed: number
+  readonly cancelled: number
+  readonly skipped: number
+  readonly reconcile: number
+}
+
+export type Outcome = keyof Omit<DispatchReport, "claimed">
+
+const touch = (r: Reminder, now: number, patch: Partial<Reminder>): Reminder =>
+  ({ ...r, ...patch, updatedAt: now }) as Reminder
+
+/** Re-reads what a reminder depends on and decides whether it may be sent now. */
+export const check = (storage: Storage, clinic: Clinic, repo: ReminderRepository, r: Reminder, now: number) =>
+  Effect.gen(function*() {
+    const appointment = Option.getOrUndefined(yield* storage.appointments.findById(clinic.id, r.appointmentId))?.appointment
+    const patient = Option.getOrUndefined(yield* storage.patients.findById(clinic.id, r.patientId))
+    const consents = yield* repo.consents(clinic.id, r.patientId)
+    const address = patient === undefined ? null : r.channel === "email" ? patient.email : patient.phone
+    const verdict = fence(r, appointment, { optedOut: optedOut(consents), hasAddress: address !== null && address !== "" }, now)
+    return { verdict, appointment, patient, address }
+  })
+
+/**
+ * Decides the claimed batch: locks due rows, ends those that may not be sent, takes over expired
+ * claims (SMS and calls whose send may have happened go to reconciliation instead), and leases the
+ * rest to `owner`. Runs inside the caller's transaction.
+ */
+export const claim = (storage: Storage, clinic: Clinic, owner: string, batchSize: number, leaseMs: number) =>
+  Effect.gen(function*() {
+    const repo = storage.reminders!
+    const now = yield* Clock.currentTimeMillis
+    const locked = yield* repo.lockDue(clinic.id, now, batchSize)
+    const claimed: Array<Reminder> = []
+    const ended: Array<Outcome> = []
+    for (const { reminder: r } of locked) {
+      if (r.status === "sending" && (r.channel === "sms" || r.channel === "call")) {
+        // A worker claimed it and its lease ran out: the send may have gone out. Never repeated blindly.
+        yield* repo.save(touch(r, now, { status: "failed", reason: "outcome_unknown", reconcile: true }), null)
+        ended.push("reconcile")
+        continue
+      }
+      const { verdict } = yield* check(storage, clinic, repo, r, now)
+      if (verdict !== undefined) {
+        yield* repo.save(touch(r, now, verdict), null)
+        ended.push(verdict.status)
+        continue
+      }
+      const leased = touch(r, now, { status: "sending", attempts: r.attempts + 1 })
+      yield* repo.save(leased, { owner, until: now + leaseMs })
+      claimed.push(leased)
+    }
+    return { claimed, ended }
+  })
+
+/**
+ * Delivers one claimed reminder: locks it (still held by `owner`), fences it again, renders and
+ * sends it, and records the outcome. Runs inside the caller's transaction.
+ */
+export const deliver = (
+  storage: Storage,
+  clinic: Clinic,
+  owner: string,
+  id: Reminder["id"],
+  notifier: Notifier,
+  sendTimeout: Duration.DurationInput
+) =>
+  Effect.gen(function*() {
+    const repo = storage.reminders!
+    const held = yield* repo.lockHeld(clinic.id, id, owner)
+    // Taken over after the lease ran out, or ended by a change of its appointment meanwhile.
+    if (Option.isNone(held)) return "lost" as const
+    const r = held.value
+    const now = yield* Clock.currentTimeMillis
+    const { address, appointment, patient, verdict } = yield* check(storage, clinic, repo, r, now)
+    if (verdict !== undefined) {
+      yield* repo.save(touch(r, now, verdict), null)
+      return verdict.status
+    }
+    const policy = yield* policyOf(storage, clinic)
+    const doctor = yield* storage.doctors.findById(clinic.id, appointment!.doctorId)
+    const service = appointment!.serviceId === null
+      ? Option.none()
+      : yield* storage.catalog.findService(clinic.id, appointment!.serviceId)
+    const values = variables({
+      zone: clinic.timeZone,
+      clinicName: clinic.name,
+      patientName: patient!.fullName,
+      doctorName: Option.match(doctor, { onNone: () => "", onSome: (d) => d.name }),
+      serviceName: Option.match(service, { onNone: () => null, onSome: (s) => s.name }),
+      start: appointment!.start,
+      appointmentId: appointment!.id
+    }, policy)
+    const template = policy.templates[r.channel]
+    const message: Message = {
+      reminderId: r.id,
+      clinicId: clinic.id,
+      channel: r.channel,
+      to: address!,
+      subject: template.subject === undefined ? null : render(template.subject, values),
+      body: render(template.body, values),
+      idempotencyKey: `reminder-${r.id}`
+    }
+    const result = yield* notifier.send(message).pipe(
+      Effect.timeoutFail({ duration: sendTimeout, onTimeout: () => new NotifyError({ outcome: "unknown", reason: "timeout" }) }),
+      // A notifier that dies has not said what happened either.
+      Effect.catchAllDefect(() => Effect.fail(new NotifyError({ outcome: "unknown", reason: "notifier_defect" }))),
+      Effect.either
+    )
+    const after = yield* Clock.currentTimeMillis
+    if (result._tag === "Right") {
+      yield* repo.save(
+        touch(r, after, { status: "sent", reason: null, sentAt: after, providerMessageId: result.right.providerMessageId }),
+        null
+      )
+      return "sent" as const
+    }
+    const error = result.left
+    if (error.outcome === "rejected") {
+      yield* repo.save(touch(r, after, { status: "failed", reason: `rejected:${error.reason}` }), null)
+      return "failed" as const
+    }
+    if (error.outcome === "unknown" && (r.channel === "sms" || r.channel === "call")) {
+      yield* repo.save(touch(r, after, { status: "failed", reason: `outcome_unknown:${error.reason}`, reconcile: true }), null)
+      return "reconcile" as const
+    }
+    // Nothing was sent, or a resend is safe (same idempotency key): back off, never past the deadline.
+    const next = nextAttempt(after, r.attempts, Math.min(r.deadline, appointment!.start))
+    if (next === undefined) {
+      yield* repo.save(touch(r, after, { status: "failed", reason: `retries_exhausted:${error.reason}` }), null)
+      return "failed" as const
+    }
+    yield* repo.save(touch(r, after, { status: "pending", reason: `retry:${error.reason}`, dueAt: next }), null)
+    return "retried" as const
+  })
