@@ -21,7 +21,8 @@ const message = (over: Partial<Message> = {}): Message => ({
 
 const listen = (server: Server | SMTPServer) =>
   new Promise<number>((resolve) => {
-    server.listen(0, "127.0.0.1", () => resolve((server.server ?? server).address().port))
+    const http = server instanceof SMTPServer ? server.server : server
+    server.listen(0, "127.0.0.1", () => resolve((http.address() as AddressInfo).port))
   })
 
 const readBody = (req: IncomingMessage) =>
