@@ -284,15 +284,20 @@ export const make: Effect.Effect<Reminders, never, Storage | FieldCrypto> = Effe
         Effect.gen(function*() {
           const v = yield* decode(ReceiptInput, input)
           const repo = yield* remindersOf(storage)
+          // A provider that never answered the send knows the message by its idempotency key.
+          const byKey = /^reminder-(.+)$/.exec(v.providerMessageId)?.[1]
           const found = yield* repo.findByProviderMessageId(clinic.id, v.providerMessageId)
-          if (Option.isNone(found)) return Option.none()
-          const r = found.value
+          const resolved = Option.isSome(found) || byKey === undefined || !Schema.is(ReminderId)(byKey)
+            ? found
+            : yield* repo.findById(clinic.id, byKey)
+          if (Option.isNone(resolved)) return Option.none()
+          const r = resolved.value
           const now = yield* Clock.currentTimeMillis
           const target = v.outcome === "delivered"
             ? { status: "sent" as const, reason: null, sentAt: r.sentAt ?? now }
             : { status: "failed" as const, reason: "provider_failed", sentAt: r.sentAt }
           // Idempotent: a receipt already applied changes nothing.
-          if (r.status === target.status && r.reason === target.reason && !r.reconcile) return found
+          if (r.status === target.status && r.reason === target.reason && !r.reconcile) return resolved
           const updated = new Reminder({ ...r, ...target, reconcile: false, updatedAt: now })
           yield* repo.save(updated, null)
           return Option.some(updated)

@@ -288,6 +288,13 @@ export const reminders = (it: SuiteIt) => {
       const pmid = rows.find((x) => x.channel === "email")!.providerMessageId!
       const settled = yield* r.receipt({ providerMessageId: pmid, outcome: "delivered" }).pipe(a.asAdmin)
       expect(settled._tag).toBe("Some")
+      // The SMS's provider knows it by its idempotency key: its receipt settles the reconciliation, once.
+      const sms = rows.find((x) => x.channel === "sms")!
+      const receipt = { providerMessageId: `reminder-${sms.id}`, outcome: "delivered" as const }
+      expect(yield* r.receipt(receipt).pipe(a.asAdmin)).toMatchObject({ value: { status: "sent", reconcile: false } })
+      const again = yield* r.receipt(receipt).pipe(a.asAdmin)
+      expect(again).toMatchObject({ value: { status: "sent", reconcile: false } })
+      expect((yield* r.list({ reconcile: true }).pipe(a.asAdmin)).filter((x) => x.appointmentId === appointment.id)).toEqual([])
     }).pipe(atTime(base())))
 
   it.effect("reminder: several dispatchers over two storages send each reminder exactly once", () =>
