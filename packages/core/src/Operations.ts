@@ -97,6 +97,8 @@ export const operations = {
   "Reminders.setConsent": op("reminders.edit", "write", "Patient"),
   "Reminders.inboundSms": op("reminders.edit", "write", "Patient"),
   "Reminders.receipt": op("reminders.edit", "write", "Reminder"),
+  "Reminders.createRecall": op("reminders.create", "write", "RecallCampaign"),
+  "Reminders.recallContacts": op("reminders.view", "none", "RecallContact"),
   "Reminders.claim": op("reminders.edit", "none", "Reminder"),
   "Reminders.deliver": op("reminders.edit", "write", "Reminder"),
   "Public.availableSlots": op("public", "none", "Appointment"),

@@ -7,7 +7,8 @@
  */
 import type * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
-import type { AppointmentId, ClinicId, PatientId } from "./Ids.js"
+import type { AppointmentId, ClinicId, DoctorId, PatientId, ServiceId } from "./Ids.js"
+import type { Campaign, CampaignId, Contact, ContactId, VisitFacts } from "./Recall.js"
 import type { Channel, Consent, Reminder, ReminderId, ReminderPolicy, ReminderStatus } from "./Reminder.js"
 
 /** Who holds a claimed reminder, and until when. @since 0.1.0 @category models */
@@ -66,6 +67,39 @@ export interface ReminderRepository {
    * read a dispatcher needs.
    */
   readonly dueClinics: (now: number, limit: number) => Effect.Effect<ReadonlyArray<ClinicId>>
+
+  // Recall campaigns
+
+  readonly insertCampaign: (campaign: Campaign) => Effect.Effect<void>
+  readonly findCampaign: (clinicId: ClinicId, id: CampaignId) => Effect.Effect<Option.Option<Campaign>>
+  /**
+   * For every patient with a completed appointment (of the doctor and service, when given): the
+   * start of the last one, and whether the patient has an appointment in one of `upcoming`
+   * starting at or after `now`. Facts only: core decides who is due.
+   */
+  readonly visitFacts: (
+    clinicId: ClinicId,
+    filter: { readonly doctorId?: DoctorId | undefined; readonly serviceId?: ServiceId | undefined },
+    upcoming: ReadonlyArray<string>,
+    now: number
+  ) => Effect.Effect<ReadonlyArray<VisitFacts>>
+  /** One contact per (campaign, patient): the unique key decides. */
+  readonly insertContacts: (contacts: ReadonlyArray<Contact>) => Effect.Effect<void>
+  readonly contacts: (
+    clinicId: ClinicId,
+    filter: {
+      readonly campaignId?: CampaignId | undefined
+      readonly patientId?: PatientId | undefined
+      readonly statuses?: ReadonlyArray<ReminderStatus> | undefined
+      readonly limit: number
+    }
+  ) => Effect.Effect<ReadonlyArray<Contact>>
+  /** Ends a patient's open contacts (`pending`, `sending`) as `cancelled` with `reason`. */
+  readonly cancelContactsOf: (clinicId: ClinicId, patientId: PatientId, reason: string, at: number) => Effect.Effect<number>
+  /** As `lockDue`, for contacts. */
+  readonly lockDueContacts: (clinicId: ClinicId, now: number, limit: number) => Effect.Effect<ReadonlyArray<Contact>>
+  readonly lockHeldContact: (clinicId: ClinicId, id: ContactId, owner: string) => Effect.Effect<Option.Option<Contact>>
+  readonly saveContact: (contact: Contact, lease: Lease | null) => Effect.Effect<void>
 }
 
 /** Channels a patient has opted out of, from stored consent (no row: consent holds). @since 0.1.0 @category rules */

@@ -18,7 +18,15 @@ import type { Actor } from "./Actor.js"
 import { Conflict, type Inactive, NotFound, type PermissionDenied, type Unauthenticated, type ValidationError } from "./Errors.js"
 import { FieldCrypto } from "./FieldCrypto.js"
 import { AppointmentId, PatientId } from "./Ids.js"
-import { claim, deliver, type DispatchOptions, type DispatchReport, type Outcome } from "./internal/reminders/dispatch.js"
+import {
+  claim,
+  claimContacts,
+  deliver,
+  deliverContact,
+  type DispatchOptions,
+  type DispatchReport,
+  type Outcome
+} from "./internal/reminders/dispatch.js"
 import { policyOf, remindersOf } from "./internal/reminders/outbox.js"
 import { type Acting, clinicOperation, type Deps } from "./internal/operation.js"
 import { decode, invalid } from "./internal/validation.js"
@@ -35,6 +43,8 @@ import {
   ReminderStatus
 } from "./Reminder.js"
 import { Storage } from "./Storage.js"
+import { Campaign, CampaignId, Contact, ContactId, isDue, RecallRule, upcomingStatuses } from "./Recall.js"
+import { Template } from "./Reminder.js"
 
 export type { DispatchOptions, DispatchReport } from "./internal/reminders/dispatch.js"
 
@@ -90,6 +100,25 @@ export const ReceiptInput = Schema.Struct({
   outcome: Schema.Literal("delivered", "failed")
 })
 
+/** A recall campaign: who (the rule), how (channel and template), from when (`at`, default now). @since 0.1.0 @category inputs */
+export const RecallInput = Schema.Struct({
+  name: Schema.Trim.pipe(Schema.minLength(1, { message: () => "is required" }), Schema.maxLength(200)),
+  rule: RecallRule,
+  channel: Channel,
+  template: Template,
+  at: Schema.optional(Instant)
+})
+/** @since 0.1.0 @category inputs */
+export type RecallInput = typeof RecallInput.Encoded
+
+/** @since 0.1.0 @category inputs */
+export const ContactsInput = Schema.Struct({
+  campaignId: Schema.optional(CampaignId),
+  patientId: Schema.optional(PatientId),
+  statuses: Schema.optional(Schema.Array(ReminderStatus)),
+  limit: Schema.optionalWith(Schema.Int.pipe(Schema.between(1, 1000)), { default: () => 100 })
+})
+
 type Failure = ValidationError | NotFound | Conflict | PermissionDenied | Inactive | Unauthenticated
 
 /** @since 0.1.0 @category models */
@@ -117,6 +146,11 @@ export interface Reminders {
   readonly inboundSms: (input: typeof InboundSmsInput.Encoded) => Effect.Effect<InboundResult, Failure, Actor>
   /** Records a provider's delivery receipt, idempotently by provider message id. */
   readonly receipt: (input: typeof ReceiptInput.Encoded) => Effect.Effect<Option.Option<Reminder>, Failure, Actor>
+  /** Selects the patients due for recall into a new campaign's contacts. */
+  readonly createRecall: (
+    input: RecallInput
+  ) => Effect.Effect<{ readonly campaign: Campaign; readonly contacts: ReadonlyArray<Contact> }, Failure, Actor>
+  readonly recallContacts: (input?: typeof ContactsInput.Encoded) => Effect.Effect<ReadonlyArray<Contact>, Failure, Actor>
   /** One dispatch round in the actor's clinic (normally run by `ReminderDispatcher` as a system principal). */
   readonly dispatch: (options: DispatchOptions) => Effect.Effect<DispatchReport, Failure, Actor>
 }
@@ -163,12 +197,22 @@ export const make: Effect.Effect<Reminders, never, Storage | FieldCrypto> = Effe
       const report: Record<Outcome, number> = { sent: 0, retried: 0, failed: 0, cancelled: 0, skipped: 0, reconcile: 0 }
       for (const o of ended) report[o]++
       if (options.afterClaim !== undefined) yield* options.afterClaim(claimed.map((r) => r.id))
+      const sendTimeout = options.sendTimeout ?? Duration.seconds(30)
       for (const r of claimed) {
         const outcome = yield* op("Reminders.deliver", ({ clinic }) =>
-          deliver(storage, clinic, owner, r.id, options.notifier, options.sendTimeout ?? Duration.seconds(30)), () => r.id)
+          deliver(storage, clinic, owner, r.id, options.notifier, sendTimeout), () => r.id)
         if (outcome !== "lost") report[outcome]++
       }
-      return { claimed: claimed.length, ...report }
+      // Recall contacts, through the same claim and delivery.
+      const contacts = yield* op("Reminders.claim", ({ clinic }) =>
+        claimContacts(storage, clinic, owner, options.batchSize ?? 50, leaseMs), () => null)
+      for (const o of contacts.ended) report[o]++
+      for (const c of contacts.claimed) {
+        const outcome = yield* op("Reminders.deliver", ({ clinic }) =>
+          deliverContact(storage, clinic, owner, c.id, options.notifier, sendTimeout), () => c.id)
+        if (outcome !== "lost") report[outcome]++
+      }
+      return { claimed: claimed.length + contacts.claimed.length, ...report }
     })
 
   return {
@@ -302,6 +346,50 @@ export const make: Effect.Effect<Reminders, never, Storage | FieldCrypto> = Effe
           yield* repo.save(updated, null)
           return Option.some(updated)
         }), (r) => Option.getOrNull(Option.map(r, (x) => x.id))),
+    createRecall: (input) =>
+      op("Reminders.createRecall", ({ clinic }) =>
+        Effect.gen(function*() {
+          const v = yield* decode(RecallInput, input)
+          const repo = yield* remindersOf(storage)
+          const now = yield* Clock.currentTimeMillis
+          const campaign = new Campaign({
+            id: CampaignId.make(randomUUID()),
+            clinicId: clinic.id,
+            name: v.name,
+            rule: v.rule,
+            channel: v.channel,
+            template: v.template,
+            createdAt: now
+          })
+          yield* repo.insertCampaign(campaign)
+          const facts = yield* repo.visitFacts(clinic.id, { doctorId: v.rule.doctorId, serviceId: v.rule.serviceId }, upcomingStatuses, now)
+          const contacts = facts.filter((f) => isDue(clinic.timeZone, v.rule, f, now)).map((f) =>
+            new Contact({
+              id: ContactId.make(randomUUID()),
+              clinicId: clinic.id,
+              campaignId: campaign.id,
+              patientId: f.patientId,
+              channel: v.channel,
+              dueAt: Math.max(v.at ?? now, now),
+              status: "pending",
+              reason: null,
+              attempts: 0,
+              reconcile: false,
+              providerMessageId: null,
+              sentAt: null,
+              createdAt: now,
+              updatedAt: now
+            }, { disableValidation: true })
+          )
+          yield* repo.insertContacts(contacts)
+          return { campaign, contacts }
+        }), (r) => r.campaign.id),
+    recallContacts: (input = {}) =>
+      op("Reminders.recallContacts", ({ clinic }) =>
+        Effect.gen(function*() {
+          const v = yield* decode(ContactsInput, input)
+          return yield* (yield* remindersOf(storage)).contacts(clinic.id, v)
+        })),
     dispatch
   }
 })

@@ -6,7 +6,8 @@
  * @since 0.1.0
  */
 import type { AppointmentId, ClinicId, PatientId } from "@clinicore/core/Ids"
-import { type Consent, Reminder, type ReminderId, ReminderPolicy } from "@clinicore/core/Reminder"
+import { Campaign, type CampaignId, Contact, type ContactId, RecallRule } from "@clinicore/core/Recall"
+import { type Consent, Reminder, type ReminderId, ReminderPolicy, Template } from "@clinicore/core/Reminder"
 import type * as Store from "@clinicore/core/ReminderStorage"
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
@@ -60,6 +61,27 @@ const toReminder = (r: Row) =>
 
 const leaseOf = (r: Row): Store.Lease | null =>
   r.lease_owner == null || r.lease_until == null ? null : { owner: String(r.lease_owner), until: ms(r.lease_until) }
+
+const toContact = (r: Row) =>
+  new Contact({
+    id: r.id as ContactId,
+    clinicId: r.clinic_id as ClinicId,
+    campaignId: r.campaign_id as CampaignId,
+    patientId: r.patient_id as PatientId,
+    channel: r.channel as Contact["channel"],
+    dueAt: ms(r.due_at),
+    status: r.status as Contact["status"],
+    reason: str(r.reason),
+    attempts: Number(r.attempts),
+    reconcile: bool(r.reconcile),
+    providerMessageId: str(r.provider_message_id),
+    sentAt: r.sent_at == null ? null : ms(r.sent_at),
+    createdAt: ms(r.created_at),
+    updatedAt: ms(r.updated_at)
+  }, { disableValidation: true })
+
+const decodeRule = Schema.decodeUnknownSync(RecallRule)
+const decodeTemplate = Schema.decodeUnknownSync(Template)
 
 const encodePolicy = Schema.encodeSync(ReminderPolicy)
 const decodePolicy = Schema.decodeUnknown(ReminderPolicy)
@@ -181,10 +203,98 @@ export const make = (dialect: Dialect, claiming: Claiming): Effect.Effect<Store.
       dueClinics: (now, limit) =>
         orDie(claiming.scan(
           sql,
-          sql`SELECT DISTINCT clinic_id FROM reminders
-            WHERE (status = 'pending' AND due_at <= ${at(now)}) OR (status = 'sending' AND lease_until <= ${at(now)})
+          sql`SELECT clinic_id FROM reminders
+              WHERE (status = 'pending' AND due_at <= ${at(now)}) OR (status = 'sending' AND lease_until <= ${at(now)})
+            UNION
+            SELECT clinic_id FROM recall_contacts
+              WHERE (status = 'pending' AND due_at <= ${at(now)}) OR (status = 'sending' AND lease_until <= ${at(now)})
             LIMIT ${limit}`
-        )).pipe(Effect.map((rows) => rows.map((r) => r.clinic_id as ClinicId)))
+        )).pipe(Effect.map((rows) => rows.map((r) => r.clinic_id as ClinicId))),
+      insertCampaign: (c) =>
+        orDie(sql`INSERT INTO recall_campaigns (clinic_id, id, name, rule, channel, template, created_at)
+          VALUES (${c.clinicId}, ${c.id}, ${c.name}, ${JSON.stringify(c.rule)}, ${c.channel}, ${JSON.stringify(c.template)},
+            ${at(c.createdAt)})`).pipe(Effect.asVoid),
+      findCampaign: (clinicId, id) =>
+        orDie(sql`SELECT * FROM recall_campaigns WHERE clinic_id = ${clinicId} AND id = ${id}`).pipe(
+          Effect.map((rows) =>
+            Option.map(Option.fromNullable(rows[0]), (r) =>
+              new Campaign({
+                id: r.id as CampaignId,
+                clinicId: r.clinic_id as ClinicId,
+                name: String(r.name),
+                rule: decodeRule(json(r.rule)),
+                channel: r.channel as Campaign["channel"],
+                template: decodeTemplate(json(r.template)),
+                createdAt: ms(r.created_at)
+              }, { disableValidation: true }))
+          )
+        ),
+      visitFacts: (clinicId, filter, upcoming, now) =>
+        orDie(sql`SELECT a.patient_id, max(a.start_at) AS last_visit,
+            EXISTS (SELECT 1 FROM appointments u WHERE u.clinic_id = a.clinic_id AND u.patient_id = a.patient_id
+              AND u.status IN ${sql.in(upcoming)} AND u.start_at >= ${at(now)}) AS upcoming
+          FROM appointments a WHERE ${
+          sql.and([
+            sql`a.clinic_id = ${clinicId}`,
+            sql`a.status = 'completed'`,
+            ...(filter.doctorId === undefined ? [] : [sql`a.doctor_id = ${filter.doctorId}`]),
+            ...(filter.serviceId === undefined ? [] : [sql`a.service_id = ${filter.serviceId}`])
+          ])
+        } GROUP BY a.clinic_id, a.patient_id ORDER BY a.patient_id`).pipe(
+          Effect.map((rows) =>
+            rows.map((r) => ({ patientId: r.patient_id as PatientId, lastVisit: ms(r.last_visit), upcoming: bool(r.upcoming) }))
+          )
+        ),
+      insertContacts: (contacts) =>
+        contacts.length === 0 ? Effect.void : orDie(sql`INSERT INTO recall_contacts ${
+          sql.insert(contacts.map((c) => ({
+            clinic_id: c.clinicId,
+            id: c.id,
+            campaign_id: c.campaignId,
+            patient_id: c.patientId,
+            channel: c.channel,
+            due_at: at(c.dueAt),
+            status: c.status,
+            reason: c.reason,
+            attempts: c.attempts,
+            reconcile: dialect.bool(c.reconcile),
+            provider_message_id: c.providerMessageId,
+            sent_at: c.sentAt === null ? null : at(c.sentAt),
+            lease_owner: null,
+            lease_until: null,
+            created_at: at(c.createdAt),
+            updated_at: at(c.updatedAt)
+          })))
+        } ON CONFLICT DO NOTHING`).pipe(Effect.asVoid),
+      contacts: (clinicId, f) =>
+        orDie(sql`SELECT * FROM recall_contacts WHERE ${
+          sql.and([
+            sql`clinic_id = ${clinicId}`,
+            ...(f.campaignId === undefined ? [] : [sql`campaign_id = ${f.campaignId}`]),
+            ...(f.patientId === undefined ? [] : [sql`patient_id = ${f.patientId}`]),
+            ...(f.statuses === undefined || f.statuses.length === 0 ? [] : [sql`status IN ${sql.in(f.statuses)}`])
+          ])
+        } ORDER BY due_at, id LIMIT ${f.limit}`).pipe(Effect.map((rows) => rows.map(toContact))),
+      cancelContactsOf: (clinicId, patientId, reason, now) =>
+        orDie(sql`UPDATE recall_contacts SET status = 'cancelled', reason = ${reason}, lease_owner = NULL, lease_until = NULL,
+            updated_at = ${at(now)}
+          WHERE clinic_id = ${clinicId} AND patient_id = ${patientId} AND status IN ('pending', 'sending')
+          RETURNING id`).pipe(Effect.map((rows) => rows.length)),
+      lockDueContacts: (clinicId, now, limit) =>
+        orDie(sql`SELECT * FROM recall_contacts WHERE clinic_id = ${clinicId} AND (
+            (status = 'pending' AND due_at <= ${at(now)}) OR (status = 'sending' AND lease_until <= ${at(now)})
+          ) ORDER BY due_at, id LIMIT ${limit} ${sql.literal(claiming.lockClause)}`).pipe(Effect.map((rows) => rows.map(toContact))),
+      lockHeldContact: (clinicId, id, owner) =>
+        orDie(sql`SELECT * FROM recall_contacts WHERE clinic_id = ${clinicId} AND id = ${id} AND status = 'sending'
+          AND lease_owner = ${owner} ${sql.literal(dialect.lockRow)}`).pipe(
+          Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), toContact))
+        ),
+      saveContact: (c, lease) =>
+        orDie(sql`UPDATE recall_contacts SET due_at = ${at(c.dueAt)}, status = ${c.status}, reason = ${c.reason},
+            attempts = ${c.attempts}, reconcile = ${dialect.bool(c.reconcile)}, provider_message_id = ${c.providerMessageId},
+            sent_at = ${c.sentAt === null ? null : at(c.sentAt)}, lease_owner = ${lease?.owner ?? null},
+            lease_until = ${lease === null ? null : at(lease.until)}, updated_at = ${at(c.updatedAt)}
+          WHERE clinic_id = ${c.clinicId} AND id = ${c.id}`).pipe(Effect.asVoid)
     }
     return repository
   })

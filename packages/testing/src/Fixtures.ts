@@ -160,6 +160,9 @@ export const everyOperation = (ids: {
   "Reminders.setConsent": Effect.flatMap(Reminders, (s) => s.setConsent({ patientId: ids.patientId, channel: "email", granted: true })),
   "Reminders.inboundSms": Effect.flatMap(Reminders, (s) => s.inboundSms({ from: "+1 212 555 0100", text: "START" })),
   "Reminders.receipt": Effect.flatMap(Reminders, (s) => s.receipt({ providerMessageId: "unknown-id", outcome: "delivered" })),
+  "Reminders.createRecall": Effect.flatMap(Reminders, (s) =>
+    s.createRecall({ name: "Recall", rule: { monthsSinceLastVisit: 6 }, channel: "sms", template: { body: "Time for a check-up, {{patient.name}}" } })),
+  "Reminders.recallContacts": Effect.flatMap(Reminders, (s) => s.recallContacts()),
   "Reminders.claim": Effect.flatMap(Reminders, (s) => s.dispatch({ notifier: Notifier.noop })),
   "Reminders.deliver": Effect.flatMap(Reminders, (s) => s.dispatch({ notifier: Notifier.noop })),
   "Public.availableSlots": Effect.flatMap(Scheduling, (s) =>

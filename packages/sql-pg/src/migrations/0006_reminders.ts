@@ -65,7 +65,47 @@ export default Effect.gen(function*() {
   yield* sql`CREATE INDEX reminders_provider_idx ON reminders (clinic_id, provider_message_id)
     WHERE provider_message_id IS NOT NULL`
 
-  for (const table of ["reminder_policies", "reminder_consents", "reminders"]) {
+  // Recall campaigns: a campaign's rule and template, and one contact per selected patient, sent
+  // through the reminder dispatcher (same claiming, same leases).
+  yield* sql`CREATE TABLE recall_campaigns (
+    clinic_id uuid NOT NULL REFERENCES clinics (id),
+    id uuid NOT NULL,
+    name text NOT NULL,
+    rule jsonb NOT NULL,
+    channel text NOT NULL CHECK (channel IN ('sms', 'email', 'call')),
+    template jsonb NOT NULL,
+    created_at timestamptz NOT NULL,
+    PRIMARY KEY (clinic_id, id)
+  )`
+  yield* sql`CREATE TABLE recall_contacts (
+    clinic_id uuid NOT NULL,
+    id uuid NOT NULL,
+    campaign_id uuid NOT NULL,
+    patient_id uuid NOT NULL,
+    channel text NOT NULL CHECK (channel IN ('sms', 'email', 'call')),
+    due_at timestamptz NOT NULL,
+    status text NOT NULL CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'cancelled', 'skipped')),
+    reason text,
+    attempts integer NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+    reconcile boolean NOT NULL DEFAULT false,
+    provider_message_id text,
+    sent_at timestamptz,
+    lease_owner text,
+    lease_until timestamptz,
+    created_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL,
+    PRIMARY KEY (clinic_id, id),
+    CONSTRAINT recall_contacts_campaign_fkey FOREIGN KEY (clinic_id, campaign_id) REFERENCES recall_campaigns (clinic_id, id),
+    CONSTRAINT recall_contacts_patient_fkey FOREIGN KEY (clinic_id, patient_id) REFERENCES patients (clinic_id, id)
+      ON DELETE CASCADE,
+    CONSTRAINT recall_contacts_once UNIQUE (clinic_id, campaign_id, patient_id),
+    CHECK (status <> 'sending' OR (lease_owner IS NOT NULL AND lease_until IS NOT NULL))
+  )`
+  yield* sql`CREATE INDEX recall_contacts_due_idx ON recall_contacts (clinic_id, due_at) WHERE status = 'pending'`
+  yield* sql`CREATE INDEX recall_contacts_lease_idx ON recall_contacts (clinic_id, lease_until) WHERE status = 'sending'`
+  yield* sql`CREATE INDEX recall_contacts_patient_idx ON recall_contacts (clinic_id, patient_id)`
+
+  for (const table of ["reminder_policies", "reminder_consents", "reminders", "recall_campaigns", "recall_contacts"]) {
     yield* sql`ALTER TABLE ${sql(table)} ENABLE ROW LEVEL SECURITY`
     yield* sql`ALTER TABLE ${sql(table)} FORCE ROW LEVEL SECURITY`
     yield* sql`CREATE POLICY ${sql(`${table}_tenant`)} ON ${sql(table)}
@@ -73,5 +113,7 @@ export default Effect.gen(function*() {
       WITH CHECK (clinic_id = clinicore_current_clinic())`
   }
   yield* sql`CREATE POLICY reminders_due_scan ON reminders FOR SELECT
+    USING (clinicore_current_clinic() IS NULL AND current_setting('clinicore.scan', true) = 'due_reminders')`
+  yield* sql`CREATE POLICY recall_contacts_due_scan ON recall_contacts FOR SELECT
     USING (clinicore_current_clinic() IS NULL AND current_setting('clinicore.scan', true) = 'due_reminders')`
 })

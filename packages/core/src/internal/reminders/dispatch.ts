@@ -9,9 +9,11 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import type { Appointment } from "../../Appointment.js"
 import type { Clinic } from "../../Clinic.js"
 import type { Message, Notifier } from "../../Notifier.js"
 import { NotifyError } from "../../Notifier.js"
+import { type Contact, contactAttempts, fenceContact, upcomingStatuses } from "../../Recall.js"
 import { fence, nextAttempt, type Reminder, render, variables } from "../../Reminder.js"
 import { optedOut, type ReminderRepository } from "../../ReminderStorage.js"
 import type { Storage } from "../../Storage.js"
@@ -168,5 +170,137 @@ export const deliver = (
       return "failed" as const
     }
     yield* repo.save(touch(r, after, { status: "pending", reason: `retry:${error.reason}`, dueAt: next }), null)
+    return "retried" as const
+  })
+
+// -------------------------------------------------------------------------------------------------
+// Recall contacts: the same claim, lease and delivery, fenced against the patient having booked.
+
+const touchContact = (c: Contact, now: number, patch: Partial<Contact>): Contact =>
+  ({ ...c, ...patch, updatedAt: now }) as Contact
+
+const checkContact = (storage: Storage, clinic: Clinic, repo: ReminderRepository, c: Contact, now: number) =>
+  Effect.gen(function*() {
+    const patient = Option.getOrUndefined(yield* storage.patients.findById(clinic.id, c.patientId))
+    const consents = yield* repo.consents(clinic.id, c.patientId)
+    const booked = yield* storage.appointments.list(clinic.id, {
+      patientId: c.patientId,
+      statuses: upcomingStatuses as ReadonlyArray<Appointment["status"]>,
+      from: now,
+      order: "asc",
+      limit: 1
+    })
+    const address = patient === undefined ? null : c.channel === "email" ? patient.email : patient.phone
+    const verdict = fenceContact(
+      c.channel,
+      patient === undefined ? undefined : { optedOut: optedOut(consents), hasAddress: address !== null && address !== "" },
+      booked.length > 0
+    )
+    return { verdict, patient, address }
+  })
+
+/** As `claim`, for recall contacts. */
+export const claimContacts = (storage: Storage, clinic: Clinic, owner: string, batchSize: number, leaseMs: number) =>
+  Effect.gen(function*() {
+    const repo = storage.reminders!
+    const now = yield* Clock.currentTimeMillis
+    const locked = yield* repo.lockDueContacts(clinic.id, now, batchSize)
+    const claimed: Array<Contact> = []
+    const ended: Array<Outcome> = []
+    for (const c of locked) {
+      if (c.status === "sending" && (c.channel === "sms" || c.channel === "call")) {
+        yield* repo.saveContact(touchContact(c, now, { status: "failed", reason: "outcome_unknown", reconcile: true }), null)
+        ended.push("reconcile")
+        continue
+      }
+      const { verdict } = yield* checkContact(storage, clinic, repo, c, now)
+      if (verdict !== undefined) {
+        yield* repo.saveContact(touchContact(c, now, verdict), null)
+        ended.push(verdict.status)
+        continue
+      }
+      const leased = touchContact(c, now, { status: "sending", attempts: c.attempts + 1 })
+      yield* repo.saveContact(leased, { owner, until: now + leaseMs })
+      claimed.push(leased)
+    }
+    return { claimed, ended }
+  })
+
+/** As `deliver`, for a recall contact. */
+export const deliverContact = (
+  storage: Storage,
+  clinic: Clinic,
+  owner: string,
+  id: Contact["id"],
+  notifier: Notifier,
+  sendTimeout: Duration.DurationInput
+) =>
+  Effect.gen(function*() {
+    const repo = storage.reminders!
+    const held = yield* repo.lockHeldContact(clinic.id, id, owner)
+    if (Option.isNone(held)) return "lost" as const
+    const c = held.value
+    const now = yield* Clock.currentTimeMillis
+    const { address, patient, verdict } = yield* checkContact(storage, clinic, repo, c, now)
+    if (verdict !== undefined) {
+      yield* repo.saveContact(touchContact(c, now, verdict), null)
+      return verdict.status
+    }
+    const campaign = yield* repo.findCampaign(clinic.id, c.campaignId)
+    if (Option.isNone(campaign)) return yield* Effect.dieMessage(`recall campaign ${c.campaignId} is missing`)
+    const doctor = campaign.value.rule.doctorId === undefined
+      ? Option.none()
+      : yield* storage.doctors.findById(clinic.id, campaign.value.rule.doctorId)
+    const values = {
+      ...variables({
+        zone: clinic.timeZone,
+        clinicName: clinic.name,
+        patientName: patient!.fullName,
+        doctorName: Option.match(doctor, { onNone: () => "", onSome: (d) => d.name }),
+        serviceName: null,
+        start: now,
+        appointmentId: ""
+      }, { linkTemplate: null }),
+      "start.date": "",
+      "start.time": "",
+      "start.local": ""
+    }
+    const template = campaign.value.template
+    const result = yield* notifier.send({
+      reminderId: c.id,
+      clinicId: clinic.id,
+      channel: c.channel,
+      to: address!,
+      subject: template.subject === undefined ? null : render(template.subject, values),
+      body: render(template.body, values),
+      idempotencyKey: `recall-${c.id}`
+    }).pipe(
+      Effect.timeoutFail({ duration: sendTimeout, onTimeout: () => new NotifyError({ outcome: "unknown", reason: "timeout" }) }),
+      Effect.catchAllDefect(() => Effect.fail(new NotifyError({ outcome: "unknown", reason: "notifier_defect" }))),
+      Effect.either
+    )
+    const after = yield* Clock.currentTimeMillis
+    if (result._tag === "Right") {
+      yield* repo.saveContact(
+        touchContact(c, after, { status: "sent", reason: null, sentAt: after, providerMessageId: result.right.providerMessageId }),
+        null
+      )
+      return "sent" as const
+    }
+    const error = result.left
+    if (error.outcome === "rejected") {
+      yield* repo.saveContact(touchContact(c, after, { status: "failed", reason: `rejected:${error.reason}` }), null)
+      return "failed" as const
+    }
+    if (error.outcome === "unknown" && (c.channel === "sms" || c.channel === "call")) {
+      yield* repo.saveContact(touchContact(c, after, { status: "failed", reason: `outcome_unknown:${error.reason}`, reconcile: true }), null)
+      return "reconcile" as const
+    }
+    if (c.attempts >= contactAttempts) {
+      yield* repo.saveContact(touchContact(c, after, { status: "failed", reason: `retries_exhausted:${error.reason}` }), null)
+      return "failed" as const
+    }
+    const next = nextAttempt(after, c.attempts, Number.MAX_SAFE_INTEGER)!
+    yield* repo.saveContact(touchContact(c, after, { status: "pending", reason: `retry:${error.reason}`, dueAt: next }), null)
     return "retried" as const
   })

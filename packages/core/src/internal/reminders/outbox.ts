@@ -61,16 +61,22 @@ const create = (storage: Storage, clinic: Clinic, appointment: Appointment, now:
     yield* repo.insert(planned(clinic, policy, appointment, now))
   })
 
-/** A new appointment was written: its reminders, when it is one that gets them. */
+/**
+ * A new appointment was written: its reminders, when it is one that gets them; and the patient
+ * drops out of recall campaigns (open contacts end `cancelled`, reason `booked`).
+ */
 export const booked = (storage: Storage, clinic: Clinic, appointment: Appointment, now: number) =>
-  remindable(appointment.status) ? create(storage, clinic, appointment, now) : Effect.void
+  Effect.zipRight(
+    Effect.flatMap(remindersOf(storage), (repo) => repo.cancelContactsOf(clinic.id, appointment.patientId, "booked", now)),
+    remindable(appointment.status) ? create(storage, clinic, appointment, now) : Effect.void
+  )
 
 /** An appointment moved: its open reminders are superseded by the new time's. */
 export const moved = (storage: Storage, clinic: Clinic, appointment: Appointment, now: number) =>
   Effect.gen(function*() {
     const repo = yield* remindersOf(storage)
     yield* repo.cancelOpen(clinic.id, appointment.id, "superseded", now)
-    yield* booked(storage, clinic, appointment, now)
+    if (remindable(appointment.status)) yield* create(storage, clinic, appointment, now)
   })
 
 /** An appointment's status changed from `before` to `after` (same time). */

@@ -19,6 +19,7 @@ import * as Effect from "effect/Effect"
 import * as TestClock from "effect/TestClock"
 import * as TestContext from "effect/TestContext"
 import * as Fixtures from "../../Fixtures.js"
+import { RawAccess } from "../../RawAccess.js"
 import { Twin } from "../../Twin.js"
 import type { SuiteIt } from "./it.js"
 
@@ -365,6 +366,69 @@ export const reminders = (it: SuiteIt) => {
         _tag: "Conflict",
         reason: { _tag: "has_dependents", counts: { reminders: 3 } }
       })
+    }).pipe(atTime(base())))
+
+  it.effect("reminder: recall — patients whose last visit is over 6 months old with nothing upcoming become contacts; one who books drops out", () =>
+    Effect.gen(function*() {
+      const t0 = base()
+      const DAY = 24 * HOUR
+      const { a, doctor, dispatch } = yield* setup("Recall")
+      const raw = yield* RawAccess
+      const patients = yield* Patients
+      const make = (i: number) =>
+        patients.create({ fullName: `Recall ${i}`, phone: `+44 20 7946 02${10 + i}`, email: `recall${i}@example.test` }).pipe(a.asAdmin)
+      const [old, oldBooked, recent, oldBooksLater] = yield* Effect.forEach([1, 2, 3, 4, 5], make)
+      let n = 0
+      // Each visit at its own hour, so none overlaps another for the one doctor.
+      const visit = (patientId: string, day: number) => {
+        const start = day + (n++) * HOUR
+        return raw.execute(
+          `INSERT INTO appointments (clinic_id, id, doctor_id, patient_id, start_at, end_at, busy_start, busy_end, status, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'completed', ?, ?)`,
+          [a.clinicId, crypto.randomUUID(), doctor.id, patientId, raw.instant(start), raw.instant(start + 30 * MINUTE), raw.instant(start),
+            raw.instant(start + 30 * MINUTE), raw.instant(start), raw.instant(start)]
+        )
+      }
+      yield* visit(old!.id, t0 - 220 * DAY)
+      yield* visit(old!.id, t0 - 400 * DAY)
+      yield* visit(oldBooked!.id, t0 - 220 * DAY)
+      yield* visit(recent!.id, t0 - 400 * DAY)
+      yield* visit(recent!.id, t0 - 90 * DAY)
+      yield* visit(oldBooksLater!.id, t0 - 200 * DAY)
+      const s = yield* Scheduling
+      const bookFor = (patientId: string, start: number) =>
+        s.book({ doctorId: doctor.id, patientId, start, end: start + 30 * MINUTE, override: true }).pipe(a.asAdmin)
+      yield* bookFor(oldBooked!.id, t0 + 5 * DAY)
+      const r = yield* Reminders
+      expect(yield* Effect.flip(r.createRecall({
+        name: "Check-up",
+        rule: { monthsSinceLastVisit: 6 },
+        channel: "email",
+        template: { subject: "Time for a check-up", body: "Dear {{patient.name}}, {{diagnosis}}" }
+      }).pipe(a.asAdmin))).toMatchObject({ _tag: "ValidationError", fields: [{ path: "template.body" }] })
+      const { campaign, contacts } = yield* r.createRecall({
+        name: "Check-up",
+        rule: { monthsSinceLastVisit: 6 },
+        channel: "email",
+        template: { subject: "Time for a check-up", body: "Dear {{patient.name}}, it has been a while. {{clinic.name}}" }
+      }).pipe(a.asAdmin)
+      // Not: a patient with an upcoming booking, a recent visit, or no visit at all.
+      expect(contacts.map((c) => c.patientId).sort()).toEqual([old!.id, oldBooksLater!.id].sort())
+      // One of them books before the dispatcher runs: they drop out, in the booking's transaction.
+      yield* bookFor(oldBooksLater!.id, t0 + 6 * DAY)
+      const listed = yield* r.recallContacts({ campaignId: campaign.id }).pipe(a.asAdmin)
+      expect(listed.find((c) => c.patientId === oldBooksLater!.id)).toMatchObject({ status: "cancelled", reason: "booked" })
+      const { notifier, sent } = recording()
+      yield* dispatch(notifier)
+      expect(sent.map((m) => [m.to, m.subject])).toEqual([["recall1@example.test", "Time for a check-up"]])
+      expect(sent[0]!.body).toBe("Dear Recall 1, it has been a while. Recall clinic")
+      expect((yield* r.recallContacts({ campaignId: campaign.id, statuses: ["sent"] }).pipe(a.asAdmin)).map((c) => c.patientId))
+        .toEqual([old!.id])
+      // Once booked, a new campaign no longer selects them.
+      yield* bookFor(old!.id, t0 + 7 * DAY)
+      const again = yield* r.createRecall({ name: "Again", rule: { monthsSinceLastVisit: 6 }, channel: "sms", template: { body: "Hi" } })
+        .pipe(a.asAdmin)
+      expect(again.contacts).toEqual([])
     }).pipe(atTime(base())))
 }
 
