@@ -3,6 +3,7 @@ import * as fc from "fast-check"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import { zoned } from "../src/Availability.js"
+import { isDue, monthsBefore } from "../src/Recall.js"
 import {
   defaultPolicy,
   fence,
@@ -116,5 +117,20 @@ describe("Reminder", () => {
     expect(onTransition("scheduled", "confirmed")).toBe("carry")
     expect(onTransition("requested", "confirmed")).toBe("create")
     for (const to of ["cancelled", "no_show", "expired", "checked_in", "completed"]) expect(onTransition("scheduled", to)).toBe("cancel")
+  })
+})
+
+describe("Recall", () => {
+  it("months are calendar months in the clinic's zone; due means older than that and nothing upcoming", () => {
+    const zone = "Europe/London"
+    const now = zoned.instant(zone, "2027-08-31", "10:00")
+    expect(monthsBefore(zone, now, 6)).toBe(zoned.instant(zone, "2027-02-28", "10:00"))
+    expect(monthsBefore(zone, now, 1)).toBe(zoned.instant(zone, "2027-07-31", "10:00"))
+    expect(monthsBefore(zone, zoned.instant(zone, "2027-03-15", "09:00"), 12)).toBe(zoned.instant(zone, "2026-03-15", "09:00"))
+    const cutoff = monthsBefore(zone, now, 6)
+    const facts = { patientId: "p" as never, lastVisit: cutoff - 1, upcoming: false }
+    expect(isDue(zone, { monthsSinceLastVisit: 6 }, facts, now)).toBe(true)
+    expect(isDue(zone, { monthsSinceLastVisit: 6 }, { ...facts, lastVisit: cutoff }, now)).toBe(false)
+    expect(isDue(zone, { monthsSinceLastVisit: 6 }, { ...facts, upcoming: true }, now)).toBe(false)
   })
 })
