@@ -32,6 +32,35 @@ export interface Locked {
   readonly lease: Lease | null
 }
 
+/** What a delivery reads about one reminder, in one query for a batch. @since 0.1.0 @category models */
+export interface DeliveryFacts {
+  readonly reminderId: ReminderId
+  readonly appointment: {
+    readonly id: AppointmentId
+    readonly status: string
+    readonly version: number
+    readonly start: number
+    readonly doctorId: DoctorId
+    readonly serviceId: ServiceId | null
+  } | null
+  readonly patient: { readonly fullName: string; readonly phone: string; readonly email: string | null } | null
+  /** A stored opt-out of the reminder's channel. */
+  readonly optedOut: boolean
+}
+
+/** A change written to many reminders at once. @since 0.1.0 @category models */
+export interface ReminderPatch {
+  readonly status: ReminderStatus
+  readonly reason: string | null
+  readonly lease: Lease | null
+  readonly reconcile?: boolean | undefined
+  /** Counts one more attempt. */
+  readonly attempt?: boolean | undefined
+  readonly sentAt?: number | undefined
+  readonly dueAt?: number | undefined
+  readonly providerMessageId?: string | null | undefined
+}
+
 /** @since 0.1.0 @category ports */
 export interface ReminderRepository {
   readonly policy: (clinicId: ClinicId) => Effect.Effect<Option.Option<ReminderPolicy>>
@@ -59,6 +88,12 @@ export interface ReminderRepository {
   readonly lockDue: (clinicId: ClinicId, now: number, limit: number) => Effect.Effect<ReadonlyArray<Locked>>
   /** Locks one reminder still held by `owner` in `sending`, if it is. */
   readonly lockHeld: (clinicId: ClinicId, id: ReminderId, owner: string) => Effect.Effect<Option.Option<Reminder>>
+  /** Locks the given reminders still held by `owner` in `sending` (those that are). */
+  readonly lockHeldMany: (clinicId: ClinicId, ids: ReadonlyArray<ReminderId>, owner: string) => Effect.Effect<ReadonlyArray<Reminder>>
+  /** What the fence and the message need of each reminder, read together (facts only). */
+  readonly deliveryFacts: (clinicId: ClinicId, ids: ReadonlyArray<ReminderId>) => Effect.Effect<ReadonlyArray<DeliveryFacts>>
+  /** Writes one change to the given reminders, in one statement. */
+  readonly mark: (clinicId: ClinicId, ids: ReadonlyArray<ReminderId>, patch: ReminderPatch, at: number) => Effect.Effect<void>
   /** Writes a reminder's state and its lease (`null`: none). */
   readonly save: (reminder: Reminder, lease: Lease | null) => Effect.Effect<void>
   readonly findByProviderMessageId: (clinicId: ClinicId, providerMessageId: string) => Effect.Effect<Option.Option<Reminder>>

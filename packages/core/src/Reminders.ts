@@ -21,7 +21,7 @@ import { AppointmentId, PatientId } from "./Ids.js"
 import {
   claim,
   claimContacts,
-  deliver,
+  deliverBatch,
   deliverContact,
   type DispatchOptions,
   type DispatchReport,
@@ -198,10 +198,13 @@ export const make: Effect.Effect<Reminders, never, Storage | FieldCrypto> = Effe
       for (const o of ended) report[o]++
       if (options.afterClaim !== undefined) yield* options.afterClaim(claimed.map((r) => r.id))
       const sendTimeout = options.sendTimeout ?? Duration.seconds(30)
-      for (const r of claimed) {
-        const outcome = yield* op("Reminders.deliver", ({ clinic }) =>
-          deliver(storage, clinic, owner, r.id, options.notifier, sendTimeout), () => r.id)
-        if (outcome !== "lost") report[outcome]++
+      // Delivered a few per transaction: each is locked, fenced on fresh reads, sent and recorded there.
+      const size = Math.max(1, options.deliveryBatch ?? 10)
+      for (let i = 0; i < claimed.length; i += size) {
+        const chunk = claimed.slice(i, i + size)
+        const outcomes = yield* op("Reminders.deliver", ({ clinic }) =>
+          deliverBatch(storage, clinic, owner, chunk.map((r) => r.id), options.notifier, sendTimeout), () => null)
+        for (const outcome of outcomes) report[outcome]++
       }
       // Recall contacts, through the same claim and delivery.
       const contacts = yield* op("Reminders.claim", ({ clinic }) =>

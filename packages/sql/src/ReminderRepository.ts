@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import type { AppointmentId, ClinicId, PatientId } from "@clinicore/core/Ids"
+import type { AppointmentId, ClinicId, DoctorId, PatientId, ServiceId } from "@clinicore/core/Ids"
 import { Campaign, type CampaignId, Contact, type ContactId, RecallRule } from "@clinicore/core/Recall"
 import { type Consent, Reminder, type ReminderId, ReminderPolicy, Template } from "@clinicore/core/Reminder"
 import type * as Store from "@clinicore/core/ReminderStorage"
@@ -189,6 +189,52 @@ export const make = (dialect: Dialect, claiming: Claiming): Effect.Effect<Store.
           AND lease_owner = ${owner} ${sql.literal(dialect.lockRow)}`).pipe(
           Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), toReminder))
         ),
+      lockHeldMany: (clinicId, ids, owner) =>
+        ids.length === 0 ? Effect.succeed([]) : orDie(sql`SELECT * FROM reminders WHERE clinic_id = ${clinicId} AND id IN ${sql.in(ids)}
+          AND status = 'sending' AND lease_owner = ${owner} ORDER BY due_at, id ${sql.literal(dialect.lockRow)}`).pipe(
+          Effect.map((rows) => rows.map(toReminder))
+        ),
+      deliveryFacts: (clinicId, ids) =>
+        ids.length === 0 ? Effect.succeed([]) : orDie(sql`SELECT r.id AS reminder_id, a.id AS a_id, a.status AS a_status,
+            a.version AS a_version, a.start_at AS a_start, a.doctor_id AS a_doctor, a.service_id AS a_service,
+            p.id AS p_id, p.full_name AS p_name, p.phone AS p_phone, p.email AS p_email,
+            EXISTS (SELECT 1 FROM reminder_consents c WHERE c.clinic_id = r.clinic_id AND c.patient_id = r.patient_id
+              AND c.channel = r.channel AND c.granted = ${dialect.bool(false)}) AS opted_out
+          FROM reminders r
+          LEFT JOIN appointments a ON a.clinic_id = r.clinic_id AND a.id = r.appointment_id
+          LEFT JOIN patients p ON p.clinic_id = r.clinic_id AND p.id = r.patient_id
+          WHERE r.clinic_id = ${clinicId} AND r.id IN ${sql.in(ids)}`).pipe(
+          Effect.map((rows) =>
+            rows.map((r): Store.DeliveryFacts => ({
+              reminderId: r.reminder_id as ReminderId,
+              appointment: r.a_id == null ? null : {
+                id: r.a_id as AppointmentId,
+                status: String(r.a_status),
+                version: Number(r.a_version),
+                start: ms(r.a_start),
+                doctorId: r.a_doctor as DoctorId,
+                serviceId: (r.a_service ?? null) as ServiceId | null
+              },
+              patient: r.p_id == null ? null : { fullName: String(r.p_name), phone: String(r.p_phone), email: str(r.p_email) },
+              optedOut: bool(r.opted_out)
+            }))
+          )
+        ),
+      mark: (clinicId, ids, patch, now) =>
+        ids.length === 0 ? Effect.void : orDie(sql`UPDATE reminders SET ${
+          sql.csv([
+            sql`status = ${patch.status}`,
+            sql`reason = ${patch.reason}`,
+            sql`lease_owner = ${patch.lease?.owner ?? null}`,
+            sql`lease_until = ${patch.lease === null ? null : at(patch.lease.until)}`,
+            sql`updated_at = ${at(now)}`,
+            ...(patch.reconcile === undefined ? [] : [sql`reconcile = ${dialect.bool(patch.reconcile)}`]),
+            ...(patch.attempt ? [sql`attempts = attempts + 1`] : []),
+            ...(patch.sentAt === undefined ? [] : [sql`sent_at = ${at(patch.sentAt)}`]),
+            ...(patch.dueAt === undefined ? [] : [sql`due_at = ${at(patch.dueAt)}`]),
+            ...(patch.providerMessageId === undefined ? [] : [sql`provider_message_id = ${patch.providerMessageId}`])
+          ])
+        } WHERE clinic_id = ${clinicId} AND id IN ${sql.in(ids)}`).pipe(Effect.asVoid),
       save: (r, lease) =>
         orDie(sql`UPDATE reminders SET appointment_version = ${r.appointmentVersion}, due_at = ${at(r.dueAt)},
             deadline = ${at(r.deadline)}, status = ${r.status}, reason = ${r.reason}, attempts = ${r.attempts},

@@ -14,8 +14,8 @@ import type { Clinic } from "../../Clinic.js"
 import type { Message, Notifier } from "../../Notifier.js"
 import { NotifyError } from "../../Notifier.js"
 import { type Contact, contactAttempts, fenceContact, upcomingStatuses } from "../../Recall.js"
-import { fence, nextAttempt, type Reminder, render, variables } from "../../Reminder.js"
-import { optedOut, type ReminderRepository } from "../../ReminderStorage.js"
+import { fence, nextAttempt, type Reminder, type ReminderPolicy, render, variables } from "../../Reminder.js"
+import { type DeliveryFacts, optedOut, type ReminderPatch, type ReminderRepository } from "../../ReminderStorage.js"
 import type { Storage } from "../../Storage.js"
 import { policyOf } from "./outbox.js"
 
@@ -29,6 +29,11 @@ export interface DispatchOptions {
   readonly lease?: Duration.DurationInput | undefined
   /** A send that has not answered by then has an unknown outcome (default 30 seconds). */
   readonly sendTimeout?: Duration.DurationInput | undefined
+  /**
+   * How many claimed reminders one delivering transaction sends (default 10). Larger is faster;
+   * the transaction holds those reminders' rows (on SQLite, the database) while it sends.
+   */
+  readonly deliveryBatch?: number | undefined
   /** Runs after the batch is claimed and before any delivery (observability, tests). */
   readonly afterClaim?: ((ids: ReadonlyArray<string>) => Effect.Effect<void>) | undefined
 }
@@ -49,21 +54,10 @@ export type Outcome = keyof Omit<DispatchReport, "claimed">
 const touch = (r: Reminder, now: number, patch: Partial<Reminder>): Reminder =>
   ({ ...r, ...patch, updatedAt: now }) as Reminder
 
-/** Re-reads what a reminder depends on and decides whether it may be sent now. */
-export const check = (storage: Storage, clinic: Clinic, repo: ReminderRepository, r: Reminder, now: number) =>
-  Effect.gen(function*() {
-    const appointment = Option.getOrUndefined(yield* storage.appointments.findById(clinic.id, r.appointmentId))?.appointment
-    const patient = Option.getOrUndefined(yield* storage.patients.findById(clinic.id, r.patientId))
-    const consents = yield* repo.consents(clinic.id, r.patientId)
-    const address = patient === undefined ? null : r.channel === "email" ? patient.email : patient.phone
-    const verdict = fence(r, appointment, { optedOut: optedOut(consents), hasAddress: address !== null && address !== "" }, now)
-    return { verdict, appointment, patient, address }
-  })
-
 /**
- * Decides the claimed batch: locks due rows, ends those that may not be sent, takes over expired
- * claims (SMS and calls whose send may have happened go to reconciliation instead), and leases the
- * rest to `owner`. Runs inside the caller's transaction.
+ * Claims a batch: locks due rows, ends those past their deadline, takes over expired claims (SMS
+ * and calls whose send may have happened go to reconciliation instead), and leases the rest to
+ * `owner`. Runs inside the caller's transaction; the full fence runs in the delivering one.
  */
 export const claim = (storage: Storage, clinic: Clinic, owner: string, batchSize: number, leaseMs: number) =>
   Effect.gen(function*() {
@@ -71,24 +65,24 @@ export const claim = (storage: Storage, clinic: Clinic, owner: string, batchSize
     const now = yield* Clock.currentTimeMillis
     const locked = yield* repo.lockDue(clinic.id, now, batchSize)
     const claimed: Array<Reminder> = []
-    const ended: Array<Outcome> = []
+    const unknown: Array<Reminder["id"]> = []
+    const late: Array<Reminder["id"]> = []
     for (const { reminder: r } of locked) {
-      if (r.status === "sending" && (r.channel === "sms" || r.channel === "call")) {
-        // A worker claimed it and its lease ran out: the send may have gone out. Never repeated blindly.
-        yield* repo.save(touch(r, now, { status: "failed", reason: "outcome_unknown", reconcile: true }), null)
-        ended.push("reconcile")
-        continue
-      }
-      const { verdict } = yield* check(storage, clinic, repo, r, now)
-      if (verdict !== undefined) {
-        yield* repo.save(touch(r, now, verdict), null)
-        ended.push(verdict.status)
-        continue
-      }
-      const leased = touch(r, now, { status: "sending", attempts: r.attempts + 1 })
-      yield* repo.save(leased, { owner, until: now + leaseMs })
-      claimed.push(leased)
+      // A worker claimed it and its lease ran out: the send may have gone out. Never repeated blindly.
+      if (r.status === "sending" && (r.channel === "sms" || r.channel === "call")) unknown.push(r.id)
+      // Cheap fences here (deadline, start); the full fence runs again where the send happens.
+      else if (now >= r.deadline || now >= r.appointmentStart) late.push(r.id)
+      else claimed.push(touch(r, now, { status: "sending", attempts: r.attempts + 1 }))
     }
+    yield* repo.mark(clinic.id, unknown, { status: "failed", reason: "outcome_unknown", reconcile: true, lease: null }, now)
+    yield* repo.mark(clinic.id, late, { status: "failed", reason: "deadline_passed", lease: null }, now)
+    yield* repo.mark(clinic.id, claimed.map((r) => r.id), {
+      status: "sending",
+      reason: null,
+      attempt: true,
+      lease: { owner, until: now + leaseMs }
+    }, now)
+    const ended: Array<Outcome> = [...unknown.map(() => "reconcile" as const), ...late.map(() => "failed" as const)]
     return { claimed, ended }
   })
 
@@ -96,37 +90,87 @@ export const claim = (storage: Storage, clinic: Clinic, owner: string, batchSize
  * Delivers one claimed reminder: locks it (still held by `owner`), fences it again, renders and
  * sends it, and records the outcome. Runs inside the caller's transaction.
  */
-export const deliver = (
+export interface BatchCache {
+  policy?: ReminderPolicy
+  readonly doctors: Map<string, string>
+  readonly services: Map<string, string | null>
+}
+
+/** A fresh cache for one delivering transaction (what does not change within it). */
+export const batchCache = (): BatchCache => ({ doctors: new Map(), services: new Map() })
+
+/**
+ * Delivers claimed reminders in the caller's transaction: locks those still held by `owner`,
+ * reads what the fence and the messages need in one query, and for each: fences it on those fresh
+ * reads, renders and sends it, and records the outcome.
+ */
+export const deliverBatch = (
   storage: Storage,
   clinic: Clinic,
   owner: string,
-  id: Reminder["id"],
+  ids: ReadonlyArray<Reminder["id"]>,
   notifier: Notifier,
   sendTimeout: Duration.DurationInput
 ) =>
   Effect.gen(function*() {
     const repo = storage.reminders!
-    const held = yield* repo.lockHeld(clinic.id, id, owner)
-    // Taken over after the lease ran out, or ended by a change of its appointment meanwhile.
-    if (Option.isNone(held)) return "lost" as const
-    const r = held.value
-    const now = yield* Clock.currentTimeMillis
-    const { address, appointment, patient, verdict } = yield* check(storage, clinic, repo, r, now)
-    if (verdict !== undefined) {
-      yield* repo.save(touch(r, now, verdict), null)
-      return verdict.status
+    // Those not held any more were taken over after their lease, or ended by a change meanwhile.
+    const held = yield* repo.lockHeldMany(clinic.id, ids, owner)
+    const facts = new Map((yield* repo.deliveryFacts(clinic.id, held.map((r) => r.id))).map((f) => [f.reminderId, f]))
+    const cache = batchCache()
+    const outcomes: Array<Outcome> = []
+    // Outcomes are written together, one statement per distinct change.
+    const changes = new Map<string, { patch: ReminderPatch; ids: Array<Reminder["id"]> }>()
+    for (const r of held) {
+      const { outcome, patch } = yield* deliver(storage, clinic, r, facts.get(r.id), notifier, sendTimeout, cache)
+      outcomes.push(outcome)
+      const key = JSON.stringify(patch)
+      const group = changes.get(key) ?? { patch, ids: [] }
+      group.ids.push(r.id)
+      changes.set(key, group)
     }
-    const policy = yield* policyOf(storage, clinic)
-    const doctor = yield* storage.doctors.findById(clinic.id, appointment!.doctorId)
-    const service = appointment!.serviceId === null
-      ? Option.none()
-      : yield* storage.catalog.findService(clinic.id, appointment!.serviceId)
+    const at = yield* Clock.currentTimeMillis
+    for (const { ids: group, patch } of changes.values()) yield* repo.mark(clinic.id, group, patch, at)
+    return outcomes
+  })
+
+const deliver = (
+  storage: Storage,
+  clinic: Clinic,
+  r: Reminder,
+  facts: DeliveryFacts | undefined,
+  notifier: Notifier,
+  sendTimeout: Duration.DurationInput,
+  cache: BatchCache
+) =>
+  Effect.gen(function*() {
+    const now = yield* Clock.currentTimeMillis
+    const appointment = facts?.appointment ?? undefined
+    const patient = facts?.patient ?? undefined
+    const address = patient === undefined ? null : r.channel === "email" ? patient.email : patient.phone
+    const verdict = fence(r, appointment, {
+      optedOut: new Set(facts?.optedOut ? [r.channel] : []),
+      hasAddress: address !== null && address !== ""
+    }, now)
+    const ended = (outcome: Outcome, patch: Omit<ReminderPatch, "lease">) => ({ outcome, patch: { ...patch, lease: null } })
+    if (verdict !== undefined) return ended(verdict.status, verdict)
+    const policy = cache.policy ?? (cache.policy = yield* policyOf(storage, clinic))
+    const doctorId = appointment!.doctorId
+    if (!cache.doctors.has(doctorId)) {
+      const d = yield* storage.doctors.findById(clinic.id, doctorId)
+      cache.doctors.set(doctorId, Option.match(d, { onNone: () => "", onSome: (x) => x.name }))
+    }
+    const serviceId = appointment!.serviceId
+    if (serviceId !== null && !cache.services.has(serviceId)) {
+      const found = yield* storage.catalog.findService(clinic.id, serviceId)
+      cache.services.set(serviceId, Option.match(found, { onNone: () => null, onSome: (x) => x.name }))
+    }
     const values = variables({
       zone: clinic.timeZone,
       clinicName: clinic.name,
       patientName: patient!.fullName,
-      doctorName: Option.match(doctor, { onNone: () => "", onSome: (d) => d.name }),
-      serviceName: Option.match(service, { onNone: () => null, onSome: (s) => s.name }),
+      doctorName: cache.doctors.get(doctorId) ?? "",
+      serviceName: serviceId === null ? null : cache.services.get(serviceId) ?? null,
       start: appointment!.start,
       appointmentId: appointment!.id
     }, policy)
@@ -148,29 +192,21 @@ export const deliver = (
     )
     const after = yield* Clock.currentTimeMillis
     if (result._tag === "Right") {
-      yield* repo.save(
-        touch(r, after, { status: "sent", reason: null, sentAt: after, providerMessageId: result.right.providerMessageId }),
-        null
-      )
-      return "sent" as const
+      return ended("sent", { status: "sent", reason: null, sentAt: after, providerMessageId: result.right.providerMessageId })
     }
     const error = result.left
     if (error.outcome === "rejected") {
-      yield* repo.save(touch(r, after, { status: "failed", reason: `rejected:${error.reason}` }), null)
-      return "failed" as const
+      return ended("failed", { status: "failed", reason: `rejected:${error.reason}` })
     }
     if (error.outcome === "unknown" && (r.channel === "sms" || r.channel === "call")) {
-      yield* repo.save(touch(r, after, { status: "failed", reason: `outcome_unknown:${error.reason}`, reconcile: true }), null)
-      return "reconcile" as const
+      return ended("reconcile", { status: "failed", reason: `outcome_unknown:${error.reason}`, reconcile: true })
     }
     // Nothing was sent, or a resend is safe (same idempotency key): back off, never past the deadline.
     const next = nextAttempt(after, r.attempts, Math.min(r.deadline, appointment!.start))
     if (next === undefined) {
-      yield* repo.save(touch(r, after, { status: "failed", reason: `retries_exhausted:${error.reason}` }), null)
-      return "failed" as const
+      return ended("failed", { status: "failed", reason: `retries_exhausted:${error.reason}` })
     }
-    yield* repo.save(touch(r, after, { status: "pending", reason: `retry:${error.reason}`, dueAt: next }), null)
-    return "retried" as const
+    return ended("retried", { status: "pending", reason: `retry:${error.reason}`, dueAt: next })
   })
 
 // -------------------------------------------------------------------------------------------------
