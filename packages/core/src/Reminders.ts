@@ -192,8 +192,15 @@ export const make: Effect.Effect<Reminders, never, Storage | FieldCrypto> = Effe
     Effect.gen(function*() {
       const owner = options.owner ?? `dispatcher-${randomUUID()}`
       const leaseMs = Duration.toMillis(options.lease ?? Duration.minutes(2))
-      const { claimed, ended } = yield* op("Reminders.claim", ({ clinic }) =>
-        Effect.flatMap(remindersOf(storage), () => claim(storage, clinic, owner, options.batchSize ?? 50, leaseMs)), () => null)
+      // Reminders and recall contacts are claimed in one transaction.
+      const [{ claimed, ended }, contacts] = yield* op("Reminders.claim", ({ clinic }) =>
+        Effect.zipRight(
+          remindersOf(storage),
+          Effect.all([
+            claim(storage, clinic, owner, options.batchSize ?? 50, leaseMs),
+            claimContacts(storage, clinic, owner, options.batchSize ?? 50, leaseMs)
+          ])
+        ), () => null)
       const report: Record<Outcome, number> = { sent: 0, retried: 0, failed: 0, cancelled: 0, skipped: 0, reconcile: 0 }
       for (const o of ended) report[o]++
       if (options.afterClaim !== undefined) yield* options.afterClaim(claimed.map((r) => r.id))
@@ -206,9 +213,7 @@ export const make: Effect.Effect<Reminders, never, Storage | FieldCrypto> = Effe
           deliverBatch(storage, clinic, owner, chunk.map((r) => r.id), options.notifier, sendTimeout), () => null)
         for (const outcome of outcomes) report[outcome]++
       }
-      // Recall contacts, through the same claim and delivery.
-      const contacts = yield* op("Reminders.claim", ({ clinic }) =>
-        claimContacts(storage, clinic, owner, options.batchSize ?? 50, leaseMs), () => null)
+      // Recall contacts, through the same delivery.
       for (const o of contacts.ended) report[o]++
       for (const c of contacts.claimed) {
         const outcome = yield* op("Reminders.deliver", ({ clinic }) =>
