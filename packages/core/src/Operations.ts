@@ -90,7 +90,7 @@ export const operations = {
   "Reminders.list": op("reminders.view", "none", "Reminder"),
   "Reminders.get": op("reminders.view", "none", "Reminder"),
   "Reminders.create": op("reminders.create", "write", "Reminder"),
-  "Reminders.cancel": op("reminders.edit", "write", "Reminder"),
+  "Reminders.cancel": op("reminders.delete", "write", "Reminder"),
   "Reminders.policy": op("reminders.view", "none", "ReminderPolicy"),
   "Reminders.setPolicy": op("settings.edit", "write", "ReminderPolicy"),
   "Reminders.consents": op("reminders.view", "read", "Patient"),
