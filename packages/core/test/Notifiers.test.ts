@@ -4,6 +4,8 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { SMTPServer } from "smtp-server"
+import * as Console from "effect/Console"
+import * as Notifier from "../src/Notifier.js"
 import type { Message } from "../src/Notifier.js"
 import * as NotifierSmtp from "../src/NotifierSmtp.js"
 import * as NotifierWebhook from "../src/NotifierWebhook.js"
@@ -132,4 +134,26 @@ describe("SMTP notifier", () => {
       const closed = yield* NotifierSmtp.make({ host: "127.0.0.1", port: 1, from: "x@clinic.test", timeout: "2 seconds" })
       expect(yield* Effect.flip(closed.send(message()))).toMatchObject({ outcome: "failed" })
     }).pipe(Effect.scoped))
+})
+
+describe("console notifier and routing", () => {
+  it.effect("the console notifier masks the address and prints no body unless asked; route refuses a channel it has no notifier for", () =>
+    Effect.gen(function*() {
+      const lines: Array<string> = []
+      const current = yield* Effect.console
+      const capture = {
+        ...current,
+        log: (...args: ReadonlyArray<unknown>) => Effect.sync(() => void lines.push(args.map(String).join(" ")))
+      } as Console.Console
+      const quiet = Notifier.console()
+      yield* quiet.send(message({ body: "Your HIV test follow-up" })).pipe(Effect.withConsole(capture))
+      expect(lines.join("\n")).not.toContain("HIV")
+      expect(lines.join("\n")).not.toContain("rita@example.test")
+      expect(lines.join("\n")).toContain("********test")
+      yield* Notifier.console({ showBody: true }).send(message({ body: "shown on purpose" })).pipe(Effect.withConsole(capture))
+      expect(lines.at(-1)).toContain("shown on purpose")
+      const routed = Notifier.route({ email: Notifier.noop })
+      expect((yield* routed.send(message())).providerMessageId).toContain("noop-")
+      expect(yield* Effect.flip(routed.send(message({ channel: "call" })))).toMatchObject({ outcome: "rejected", reason: "no_notifier_for_call" })
+    }))
 })
