@@ -178,12 +178,17 @@ export const make = (dialect: Dialect, claiming: Claiming): Effect.Effect<Store.
           VALUES (${clinicId}, ${c.patientId}, ${c.channel}, ${dialect.bool(c.granted)}, ${c.source}, ${at(c.at)})
           ON CONFLICT (clinic_id, patient_id, channel)
           DO UPDATE SET granted = excluded.granted, source = excluded.source, updated_at = excluded.updated_at`).pipe(Effect.asVoid),
+      // Two statements, each answered in order by its own partial index (an OR of both would
+      // read and sort every open row of the clinic on every claim).
       lockDue: (clinicId, now, limit) =>
-        orDie(sql`SELECT * FROM reminders WHERE clinic_id = ${clinicId} AND (
-            (status = 'pending' AND due_at <= ${at(now)}) OR (status = 'sending' AND lease_until <= ${at(now)})
-          ) ORDER BY due_at, id LIMIT ${limit} ${sql.literal(claiming.lockClause)}`).pipe(
-          Effect.map((rows) => rows.map((r) => ({ reminder: toReminder(r), lease: leaseOf(r) })))
-        ),
+        Effect.gen(function*() {
+          const due = yield* sql`SELECT * FROM reminders WHERE clinic_id = ${clinicId} AND status = 'pending'
+            AND due_at <= ${at(now)} ORDER BY due_at LIMIT ${limit} ${sql.literal(claiming.lockClause)}`
+          const expired = due.length >= limit ? [] : yield* sql`SELECT * FROM reminders WHERE clinic_id = ${clinicId}
+            AND status = 'sending' AND lease_until <= ${at(now)} ORDER BY lease_until LIMIT ${limit - due.length}
+            ${sql.literal(claiming.lockClause)}`
+          return [...expired, ...due].map((r) => ({ reminder: toReminder(r), lease: leaseOf(r) }))
+        }).pipe(orDie),
       lockHeld: (clinicId, id, owner) =>
         orDie(sql`SELECT * FROM reminders WHERE clinic_id = ${clinicId} AND id = ${id} AND status = 'sending'
           AND lease_owner = ${owner} ${sql.literal(dialect.lockRow)}`).pipe(
@@ -327,9 +332,14 @@ export const make = (dialect: Dialect, claiming: Claiming): Effect.Effect<Store.
           WHERE clinic_id = ${clinicId} AND patient_id = ${patientId} AND status IN ('pending', 'sending')
           RETURNING id`).pipe(Effect.map((rows) => rows.length)),
       lockDueContacts: (clinicId, now, limit) =>
-        orDie(sql`SELECT * FROM recall_contacts WHERE clinic_id = ${clinicId} AND (
-            (status = 'pending' AND due_at <= ${at(now)}) OR (status = 'sending' AND lease_until <= ${at(now)})
-          ) ORDER BY due_at, id LIMIT ${limit} ${sql.literal(claiming.lockClause)}`).pipe(Effect.map((rows) => rows.map(toContact))),
+        Effect.gen(function*() {
+          const due = yield* sql`SELECT * FROM recall_contacts WHERE clinic_id = ${clinicId} AND status = 'pending'
+            AND due_at <= ${at(now)} ORDER BY due_at LIMIT ${limit} ${sql.literal(claiming.lockClause)}`
+          const expired = due.length >= limit ? [] : yield* sql`SELECT * FROM recall_contacts WHERE clinic_id = ${clinicId}
+            AND status = 'sending' AND lease_until <= ${at(now)} ORDER BY lease_until LIMIT ${limit - due.length}
+            ${sql.literal(claiming.lockClause)}`
+          return [...expired, ...due].map(toContact)
+        }).pipe(orDie),
       lockHeldContact: (clinicId, id, owner) =>
         orDie(sql`SELECT * FROM recall_contacts WHERE clinic_id = ${clinicId} AND id = ${id} AND status = 'sending'
           AND lease_owner = ${owner} ${sql.literal(dialect.lockRow)}`).pipe(
