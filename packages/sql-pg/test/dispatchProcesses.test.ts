@@ -157,7 +157,8 @@ layer(TestLayer, { timeout: "300 seconds", excludeTestServices: true })("reminde
         const emails = rows.filter((r) => r.channel === "email")
         const sms = rows.filter((r) => r.channel === "sms")
         // E-mail: every reminder sent and received, by its Message-ID; a worker killed between the
-        // server's acceptance and its commit makes the next one send the same Message-ID again.
+        // server's acceptance and its commit makes the next one send the same Message-ID again (at
+        // most one per kill: the workers commit each outcome on its own, `deliveryBatch: 1`).
         expect(emails.every((r) => r.status === "sent")).toBe(true)
         expect(new Set(mails)).toEqual(new Set(emails.map((r) => `reminder-${r.id}`)))
         const duplicates = mails.length - new Set(mails).size

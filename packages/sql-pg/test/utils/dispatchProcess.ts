@@ -38,7 +38,15 @@ const program = Effect.gen(function*() {
   let idle = 0
   let sent = 0
   while (idle < 10) {
-    const report = yield* ReminderDispatcher.runOnce({ notifier, owner: job.owner, batchSize: 20, lease: "3 seconds", sendTimeout: "3 seconds" })
+    const report = yield* ReminderDispatcher.runOnce({
+      notifier,
+      owner: job.owner,
+      batchSize: 20,
+      // One outcome committed per send: a kill can then re-send at most the one e-mail in flight.
+      deliveryBatch: 1,
+      lease: "3 seconds",
+      sendTimeout: "3 seconds"
+    })
     sent += report.sent
     if (report.claimed === 0 && report.reconcile === 0) {
       idle++
