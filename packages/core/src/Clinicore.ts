@@ -12,6 +12,7 @@ import * as Catalog from "./Catalog.js"
 import * as Clinics from "./Clinics.js"
 import * as Doctors from "./Doctors.js"
 import * as Patients from "./Patients.js"
+import * as Reminders from "./Reminders.js"
 import * as Schedules from "./Schedules.js"
 import * as Scheduling from "./Scheduling.js"
 import * as Staff from "./Staff.js"
@@ -28,5 +29,6 @@ export const layer = Layer.mergeAll(
   Schedules.layer,
   Catalog.layer,
   Scheduling.layer,
-  Billing.layer
+  Billing.layer,
+  Reminders.layer
 )

@@ -25,6 +25,7 @@ import { makeBook } from "./internal/book.js"
 import { buffersOf, makeBooking } from "./internal/booking.js"
 import { type Acting, clinicOperation, type Deps, requireOwn } from "./internal/operation.js"
 import { decode, invalid } from "./internal/validation.js"
+import * as Outbox from "./internal/reminders/outbox.js"
 import { PersonName, Email } from "./StaffAccount.js"
 import { PhoneInput } from "./Patient.js"
 import { normalizePhone } from "./Phone.js"
@@ -244,10 +245,11 @@ export const make: Effect.Effect<Scheduling, never, Storage | BillingStorage | F
         }, { disableValidation: true })
         const written = yield* storage.appointments.update(updated, { appointment: current.version })
         if (!written) return Option.none()
-        // A clinic that invoices on completion gets the invoice in the same transaction, once.
         if (to === "completed") {
+          // A clinic that invoices on completion gets the invoice in the same transaction, once.
           yield* invoiceOnCompletion({ storage, billing }, clinic, updated, now, Option.getOrNull(Option.map(acting.user, (u) => u.id)))
         }
+        yield* Outbox.transitioned(storage, clinic, current, updated, now) // reminders: carry, create or cancel
         return Option.some(updated)
       })
     )
@@ -321,7 +323,9 @@ export const make: Effect.Effect<Scheduling, never, Storage | BillingStorage | F
         })),
     expireRequests: () =>
       clinicOperation(deps, "Scheduling.expireRequests", ({ clinic }) =>
-        Effect.flatMap(Clock.currentTimeMillis, (now) => storage.appointments.expireRequests(clinic.id, now)), () => null),
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          Effect.tap(storage.appointments.expireRequests(clinic.id, now), (ids) =>
+            Outbox.expired(storage, clinic, ids, now))), () => null), // reminders: the expired requests' end
     publicSlots: (input) =>
       op("Public.availableSlots", (acting) =>
         Effect.flatMap(decode(PublicSlotsInput, input), (v) =>

@@ -16,6 +16,7 @@ import type { AuditEvent } from "./AuditEvent.js"
 import type { ClinicService, Room } from "./CatalogItem.js"
 import type { Conflict } from "./Errors.js"
 import type { AppointmentId, ClinicId, DoctorId, PatientId, RoomId, ServiceId, StaffId } from "./Ids.js"
+import type { ReminderRepository } from "./ReminderStorage.js"
 import type { DoctorRules, Holiday } from "./Schedule.js"
 import type { Role, StaffAccount, StaffStatus } from "./StaffAccount.js"
 
@@ -345,6 +346,12 @@ export interface Storage {
   readonly schedules: ScheduleRepository
   readonly catalog: CatalogRepository
   readonly appointments: AppointmentRepository
+  /**
+   * The reminders' outbox, policy and consent. Optional only so that adapters built before
+   * reminders keep compiling; the adapters of this repository provide it, and reminder operations
+   * die with a clear message without it.
+   */
+  readonly reminders?: ReminderRepository | undefined
   /** Finds a clinic by its slug, outside any tenant (for login and public requests). */
   readonly clinicBySlug: (slug: string) => Effect.Effect<Option.Option<ClinicRow>>
   readonly transaction: (clinicId: ClinicId) => <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>

@@ -6,6 +6,7 @@
  *
  * @since 0.1.0
  */
+import * as ReminderRepository from "@clinicore/sql/ReminderRepository"
 import * as Repositories from "@clinicore/sql/Repositories"
 import * as BillingRepository from "@clinicore/sql/BillingRepository"
 import { BillingStorage } from "@clinicore/core/BillingStorage"
@@ -28,6 +29,7 @@ import accessAudit from "./migrations/0002_access_audit.js"
 import scheduling from "./migrations/0003_scheduling.js"
 import versions from "./migrations/0004_versions.js"
 import billing from "./migrations/0005_billing.js"
+import reminders from "./migrations/0006_reminders.js"
 
 /** @since 0.1.0 @category models */
 export interface PgConfig {
@@ -99,8 +101,23 @@ export const migrations = Migrator.fromRecord({
   "0002_access_audit": accessAudit,
   "0003_scheduling": scheduling,
   "0004_versions": versions,
-  "0005_billing": billing
+  "0005_billing": billing,
+  "0006_reminders": reminders
 })
+
+/**
+ * How dispatchers claim reminders on Postgres: `FOR UPDATE SKIP LOCKED`, so workers on several
+ * hosts each take rows no other holds and never wait for one another; and the clinics with due
+ * reminders are found in a transaction that names no tenant and sets `clinicore.scan` (the
+ * `reminders_due_scan` policy), of which only clinic ids are read.
+ *
+ * @since 0.1.0 @category dialect
+ */
+export const reminderClaiming: ReminderRepository.Claiming = {
+  lockClause: "FOR UPDATE SKIP LOCKED",
+  scan: (sql, query) =>
+    sql.withTransaction(Effect.zipRight(sql`SELECT set_config('clinicore.scan', 'due_reminders', true)`, query))
+}
 
 /**
  * The tenant of the innermost `transaction` on this fiber. Lets a nested call for the same clinic
@@ -118,6 +135,7 @@ const currentTenant = FiberRef.unsafeMake<Option.Option<ClinicId>>(Option.none()
 export const make: Effect.Effect<Storage, never, SqlClient.SqlClient> = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   const repositories = yield* Repositories.make(dialect)
+  const reminders = yield* ReminderRepository.make(dialect, reminderClaiming)
 
   // is_local = true: the setting ends with the transaction (commit or rollback), so a connection
   // returned to the pool carries no tenant. A session-level setting would leak to the next user.
@@ -148,7 +166,7 @@ export const make: Effect.Effect<Storage, never, SqlClient.SqlClient> = Effect.g
       Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), Repositories.toClinicRow)),
       Effect.orDie
     )
-  return Storage.of({ ...repositories, clinicBySlug, transaction })
+  return Storage.of({ ...repositories, reminders, clinicBySlug, transaction })
 })
 
 const currentUser = (sql: SqlClient.SqlClient) =>

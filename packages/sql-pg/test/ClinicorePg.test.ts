@@ -171,7 +171,8 @@ layer(TestLayer, { timeout: "120 seconds", excludeTestServices: true })("Clinico
         { migration_id: 2, name: "access_audit" },
         { migration_id: 3, name: "scheduling" },
         { migration_id: 4, name: "versions" },
-        { migration_id: 5, name: "billing" }
+        { migration_id: 5, name: "billing" },
+        { migration_id: 6, name: "reminders" }
       ])
     }))
 

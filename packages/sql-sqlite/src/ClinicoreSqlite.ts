@@ -5,6 +5,7 @@
  *
  * @since 0.1.0
  */
+import * as ReminderRepository from "@clinicore/sql/ReminderRepository"
 import * as Repositories from "@clinicore/sql/Repositories"
 import * as BillingRepository from "@clinicore/sql/BillingRepository"
 import { BillingStorage } from "@clinicore/core/BillingStorage"
@@ -24,6 +25,7 @@ import accessAudit from "./migrations/0002_access_audit.js"
 import scheduling from "./migrations/0003_scheduling.js"
 import versions from "./migrations/0004_versions.js"
 import billing from "./migrations/0005_billing.js"
+import reminders from "./migrations/0006_reminders.js"
 
 /** @since 0.1.0 @category models */
 export interface SqliteConfig {
@@ -77,8 +79,21 @@ export const migrations = Migrator.fromRecord({
   "0002_access_audit": accessAudit,
   "0003_scheduling": scheduling,
   "0004_versions": versions,
-  "0005_billing": billing
+  "0005_billing": billing,
+  "0006_reminders": reminders
 })
+
+/**
+ * How dispatchers claim reminders on SQLite: no row locks, since a claim runs in a write
+ * transaction that begins IMMEDIATE and so holds the database's single write lock; several
+ * dispatchers (processes) take turns. There are no tenants to step outside of for the scan.
+ *
+ * @since 0.1.0 @category dialect
+ */
+export const reminderClaiming: ReminderRepository.Claiming = {
+  lockClause: "",
+  scan: (_sql, query) => query
+}
 
 
 /**
@@ -96,8 +111,10 @@ export const make = (config: { readonly busyTimeoutMs?: number | undefined } = {
     yield* sql`PRAGMA synchronous = NORMAL`
     yield* Migrator.make({})({ loader: migrations })
     const repositories = yield* Repositories.make(dialect)
+    const reminders = yield* ReminderRepository.make(dialect, reminderClaiming)
     return Storage.of({
       ...repositories,
+      reminders,
       clinicBySlug: (slug) =>
         Effect.orDie(sql`SELECT * FROM clinics WHERE slug = ${slug}`).pipe(
           Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), Repositories.toClinicRow))

@@ -23,13 +23,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type { Dialect } from "./Dialect.js"
 import { crossClinic, makeGuard } from "./internal/guard.js"
-import { isInstant, millis, type Row } from "./internal/rows.js"
-
-const ms = (v: unknown): number => {
-  if (!isInstant(v)) throw new Error(`not an instant: ${String(v)}`)
-  return millis(v)
-}
-const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v))
+import { ms, type Row, str } from "./internal/rows.js"
 
 const num = (v: unknown): number => Number(v)
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v))

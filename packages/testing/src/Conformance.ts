@@ -19,6 +19,7 @@ import { booking } from "./internal/conformance/booking.js"
 import { privilege } from "./internal/conformance/privilege.js"
 import { model } from "./internal/conformance/model.js"
 import { concurrentInserts as overlapRace, overlap } from "./internal/conformance/overlap.js"
+import { reminders } from "./internal/conformance/reminders.js"
 import { scheduling } from "./internal/conformance/scheduling.js"
 import { tenancy } from "./internal/conformance/tenancy.js"
 import type { RawAccess } from "./RawAccess.js"
@@ -57,6 +58,7 @@ export const suite = <E>(
       overlap(it)
       model(it, options.modelRuns ?? 30)
       billing(it, { modelRuns: options.billingModelRuns ?? options.modelRuns ?? 30 })
+      reminders(it)
     })
   })
 

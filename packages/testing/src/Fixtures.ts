@@ -16,7 +16,10 @@ import { Clinics } from "@clinicore/core/Clinics"
 import { Doctors } from "@clinicore/core/Doctors"
 import type { ClinicId, StaffId } from "@clinicore/core/Ids"
 import type { ClinicOperation, PlatformOperation } from "@clinicore/core/Operations"
+import * as Notifier from "@clinicore/core/Notifier"
+import * as Reminder from "@clinicore/core/Reminder"
 import { Patients } from "@clinicore/core/Patients"
+import { Reminders } from "@clinicore/core/Reminders"
 import { Schedules } from "@clinicore/core/Schedules"
 import { Scheduling } from "@clinicore/core/Scheduling"
 import { Staff } from "@clinicore/core/Staff"
@@ -150,6 +153,21 @@ export const everyOperation = (ids: {
   "Scheduling.get": Effect.flatMap(Scheduling, (s) => s.get(ids.appointmentId)),
   "Scheduling.list": Effect.flatMap(Scheduling, (s) => s.list()),
   "Scheduling.expireRequests": Effect.flatMap(Scheduling, (s) => s.expireRequests()),
+  "Reminders.list": Effect.flatMap(Reminders, (s) => s.list({ appointmentId: ids.appointmentId })),
+  "Reminders.get": Effect.flatMap(Reminders, (s) => s.get("00000000-0000-4000-8000-000000000000")),
+  "Reminders.create": Effect.flatMap(Reminders, (s) => s.create({ appointmentId: ids.appointmentId, channel: "sms" })),
+  "Reminders.cancel": Effect.flatMap(Reminders, (s) => s.cancel("00000000-0000-4000-8000-000000000000")),
+  "Reminders.policy": Effect.flatMap(Reminders, (s) => s.policy()),
+  "Reminders.setPolicy": Effect.flatMap(Reminders, (s) => s.setPolicy({ ...Reminder.defaultPolicy([1440, 60]), cutoffMinutes: 5 })),
+  "Reminders.consents": Effect.flatMap(Reminders, (s) => s.consents(ids.patientId)),
+  "Reminders.setConsent": Effect.flatMap(Reminders, (s) => s.setConsent({ patientId: ids.patientId, channel: "email", granted: true })),
+  "Reminders.inboundSms": Effect.flatMap(Reminders, (s) => s.inboundSms({ from: "+1 212 555 0100", text: "START" })),
+  "Reminders.receipt": Effect.flatMap(Reminders, (s) => s.receipt({ providerMessageId: "unknown-id", outcome: "delivered" })),
+  "Reminders.createRecall": Effect.flatMap(Reminders, (s) =>
+    s.createRecall({ name: "Recall", rule: { monthsSinceLastVisit: 6 }, channel: "sms", template: { body: "Time for a check-up, {{patient.name}}" } })),
+  "Reminders.recallContacts": Effect.flatMap(Reminders, (s) => s.recallContacts()),
+  "Reminders.claim": Effect.flatMap(Reminders, (s) => s.dispatch({ notifier: Notifier.noop })),
+  "Reminders.deliver": Effect.flatMap(Reminders, (s) => s.dispatch({ notifier: Notifier.noop })),
   "Public.availableSlots": Effect.flatMap(Scheduling, (s) =>
     s.publicSlots({ doctorId: ids.doctorId, serviceId: ids.serviceId, from: Date.UTC(2030, 0, 7), to: Date.UTC(2030, 0, 8) })),
   "Public.request": Effect.flatMap(Scheduling, (s) =>
@@ -313,6 +331,7 @@ export type Services =
   | Catalog
   | Scheduling
   | Billing
+  | Reminders
 
 /** Platform operations run by a clinic's user are refused too; these take a clinic id. @since 0.1.0 @category fixtures */
 export const everyPlatformOperation = (

@@ -16,6 +16,7 @@ import type { Storage } from "../Storage.js"
 import { admit, buffersOf, fingerprint, type makeBooking, MAX_LENGTH } from "./booking.js"
 import { type Acting, requireOwn } from "./operation.js"
 import { invalid } from "./validation.js"
+import * as Outbox from "./reminders/outbox.js"
 
 const MINUTE = 60_000
 
@@ -92,7 +93,10 @@ export const makeBook = (storage: Storage, booking: ReturnType<typeof makeBookin
         const buffers = buffersOf(parties.service)
         yield* admit(Availability.reasons(time!.prepared, { start: input.start, end, ...buffers }), input.override)
         // Requests whose hold has ended stop blocking here, in this transaction, not only in a sweeper.
-        if (holdsEnded) yield* storage.appointments.expireRequests(clinic.id, now)
+        if (holdsEnded) {
+          const ended = yield* storage.appointments.expireRequests(clinic.id, now)
+          yield* Outbox.expired(storage, clinic, ended, now) // reminders: the expired requests' end
+        }
         const appointment = new Appointment({
           id: AppointmentId.make(randomUUID()),
           clinicId: clinic.id,
@@ -115,6 +119,7 @@ export const makeBook = (storage: Storage, booking: ReturnType<typeof makeBookin
           updatedAt: now
         }, { disableValidation: true })
         const written = yield* storage.appointments.insert({ appointment, requestFingerprint: print }, time!.expected).pipe(orAgain(last))
+        if (written) yield* Outbox.booked(storage, clinic, appointment, now) // reminders: the outbox, same transaction
         return written ? Option.some(appointment) : Option.none()
       })
     )
@@ -152,7 +157,10 @@ export const makeBook = (storage: Storage, booking: ReturnType<typeof makeBookin
           }),
           input.override
         )
-        if (holdsEnded) yield* storage.appointments.expireRequests(clinic.id, now)
+        if (holdsEnded) {
+          const ended = yield* storage.appointments.expireRequests(clinic.id, now)
+          yield* Outbox.expired(storage, clinic, ended, now) // reminders: the expired requests' end
+        }
         const moved = new Appointment({
           ...current,
           start: input.start,
@@ -166,6 +174,7 @@ export const makeBook = (storage: Storage, booking: ReturnType<typeof makeBookin
         const written = yield* storage.appointments.update(moved, { ...time!.expected, appointment: current.version }).pipe(
           orAgain(last)
         )
+        if (written) yield* Outbox.moved(storage, clinic, moved, now) // reminders: superseded by the new time's
         return written ? Option.some(moved) : Option.none()
       })
     )

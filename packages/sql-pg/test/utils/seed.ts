@@ -19,6 +19,8 @@ import type { AppointmentId, RoomId, ServiceId } from "@clinicore/core/Ids"
 import { Patients } from "@clinicore/core/Patients"
 import { Storage } from "@clinicore/core/Storage"
 import type { StaffAccount } from "@clinicore/core/StaffAccount"
+import { Campaign, type CampaignId, Contact, type ContactId } from "@clinicore/core/Recall"
+import { defaultPolicy, Reminder, type ReminderId } from "@clinicore/core/Reminder"
 import { RawAccess } from "@clinicore/testing/RawAccess"
 import * as Effect from "effect/Effect"
 
@@ -106,6 +108,18 @@ export const seedClinic = (label: string, patientCount = 1) =>
       }, now)
       yield* storage.schedules.putHoliday(clinic.id, { date: "2030-01-01", name: "New Year" })
       yield* storage.appointments.insert({ appointment, requestFingerprint: null }, {})
+      // Reminders: a policy, a consent, a reminder, a recall campaign and its contact.
+      const reminders = storage.reminders!
+      yield* reminders.setPolicy(clinic.id, defaultPolicy([1440, 60]), now)
+      yield* reminders.setConsent(clinic.id, { patientId: patients[0]!.id, channel: "sms", granted: true, source: "staff", at: now })
+      const common = { clinicId: clinic.id, patientId: patients[0]!.id, channel: "sms" as const, status: "pending" as const, reason: null,
+        attempts: 0, reconcile: false, providerMessageId: null, sentAt: null, createdAt: now, updatedAt: now }
+      yield* reminders.insert([new Reminder({ ...common, id: randomUUID() as ReminderId, appointmentId: appointment.id,
+        appointmentVersion: 1, appointmentStart: start, kind: "manual", offsetMinutes: null, dueAt: start - 3_600_000, deadline: start })])
+      const campaign = new Campaign({ id: randomUUID() as CampaignId, clinicId: clinic.id, name: "Recall", rule: { monthsSinceLastVisit: 6 },
+        channel: "sms", template: { body: "Hello {{patient.name}}" }, createdAt: now })
+      yield* reminders.insertCampaign(campaign)
+      yield* reminders.insertContacts([new Contact({ ...common, id: randomUUID() as ContactId, campaignId: campaign.id, dueAt: start })])
     }).pipe(storage.transaction(clinic.id), Effect.orDie)
 
     const raw = yield* RawAccess

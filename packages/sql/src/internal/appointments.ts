@@ -38,7 +38,11 @@ import {
  * Tables whose rows keep an appointment from being deleted, as `[kind, table, "appointment_id"]`.
  * Reminders, invoices and payments join here when they exist.
  */
-const appointmentReferrers: Referrers = [["invoices", "invoices", "appointment_id"], ["payments", "payments", "appointment_id"]]
+const appointmentReferrers: Referrers = [
+  ["invoices", "invoices", "appointment_id"],
+  ["payments", "payments", "appointment_id"],
+  ["reminders", "reminders", "appointment_id"]
+]
 
 /** An `appointments` row, given its rooms (`room_ids`, sorted), as the appointment. */
 const AppointmentRow = Schema.transform(

@@ -111,3 +111,20 @@ export const group = (rows: ReadonlyArray<Row>, owner: string, value: string) =>
 
 /** Effects of one statement whose failure has no domain meaning: a defect. */
 export const orDie = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A> => Effect.orDie(effect)
+
+/*
+ * Column readers for repositories that map their rows by hand (billing, reminders): the same
+ * guards as the codecs above; a value that is not what the column holds is a defect.
+ */
+const defect = (what: string, v: unknown): never => {
+  throw new Error(`not ${what}: ${String(v)}`)
+}
+/** An instant column, in epoch milliseconds. */
+export const ms = (v: unknown): number => (isInstant(v) ? millis(v) : defect("an instant", v))
+/** A boolean column. */
+export const bool = (v: unknown): boolean => (isBool(v) ? truth(v) : defect("a boolean", v))
+/** A JSON column: text (SQLite) or already parsed (Postgres). */
+export const json = (v: unknown): unknown => (typeof v === "string" ? JSON.parse(v) : v)
+/** A nullable text column. */
+export const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v))
+
