@@ -97,7 +97,11 @@ const settingFields = {
   /** Region for phone numbers written without a country code. */
   defaultPhoneRegion: PhoneRegion,
   /** How long a public booking request holds its slot before it expires, in minutes. */
-  requestHoldMinutes: int(5, 60 * 24 * 7)
+  requestHoldMinutes: int(5, 60 * 24 * 7),
+  /** Public booking requests waiting for staff, at most: in the whole clinic… */
+  maxPendingRequests: int(1, 10_000),
+  /** …and for one phone number. */
+  maxPendingRequestsPerPhone: int(1, 100)
 }
 
 /** Defaults of every clinic setting. @since 0.1.0 @category models */
@@ -111,7 +115,9 @@ export const defaultSettings = {
   invoiceDueDays: 30,
   autoInvoiceOnCompletion: "off" as "off" | "draft" | "issue",
   defaultPhoneRegion: "US",
-  requestHoldMinutes: 60
+  requestHoldMinutes: 60,
+  maxPendingRequests: 100,
+  maxPendingRequestsPerPhone: 2
 }
 
 /**

@@ -81,6 +81,8 @@ export const ConflictReason = Schema.Union(
     reasons: Schema.Array(Schema.Struct({ code: Schema.String, appointmentIds: Schema.optional(Schema.Array(Schema.String)) }))
   }),
   Schema.TaggedStruct("inactive_reference", { field: Schema.String }),
+  /** Too many public booking requests are waiting for staff (in the clinic, or for one phone). */
+  Schema.TaggedStruct("too_many_requests", {}),
   /** The change would leave the clinic without an active admin. */
   Schema.TaggedStruct("last_admin", {}),
   /** The clinic still has an active admin: nothing to restore. */
@@ -130,6 +132,8 @@ export class Conflict extends Schema.TaggedError<Conflict>()("Conflict", {
         return `not bookable: ${r.reasons.map((x) => x.code).join(", ")}`
       case "inactive_reference":
         return `${r.field} is not active`
+      case "too_many_requests":
+        return "too many booking requests are waiting; please call the clinic"
       case "last_admin":
         return "the clinic's last active admin cannot be removed"
       case "has_admin":

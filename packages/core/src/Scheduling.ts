@@ -348,6 +348,21 @@ export const make: Effect.Effect<Scheduling, never, Storage | BillingStorage | F
           const existing = yield* storage.patients.findByPhone(clinic.id, phone)
           const now = yield* Clock.currentTimeMillis
           const patientId = Option.match(existing, { onNone: () => PatientId.make(randomUUID()), onSome: (p) => p.id })
+          // Anonymous callers cannot fill the book: requests still waiting for staff are capped per
+          // clinic and per phone (a retry of one already made is not a new request).
+          const retry = valid.idempotencyKey !== undefined &&
+            Option.isSome(yield* storage.appointments.findByIdempotencyKey(clinic.id, valid.idempotencyKey))
+          if (!retry) {
+            const { maxPendingRequests, maxPendingRequestsPerPhone } = clinic.settings
+            const pending = (yield* storage.appointments.list(clinic.id, {
+              statuses: ["requested"],
+              order: "asc",
+              limit: maxPendingRequests + 1
+            })).filter((a) => a.source === "public" && a.expiresAt !== null && a.expiresAt > now)
+            if (pending.length >= maxPendingRequests || pending.filter((a) => a.patientId === patientId).length >= maxPendingRequestsPerPhone) {
+              return yield* new Conflict({ reason: { _tag: "too_many_requests" } })
+            }
+          }
           if (Option.isNone(existing)) {
             yield* storage.patients.insert({
               id: patientId,
@@ -372,7 +387,14 @@ export const make: Effect.Effect<Scheduling, never, Storage | BillingStorage | F
             roomIds: [],
             idempotencyKey: valid.idempotencyKey,
             override: false
-          }, "public", "requested")
+          }, "public", "requested").pipe(
+            // A public caller learns only that the time is not bookable by them: no appointment
+            // in the way, nothing about the patient whose phone was given.
+            Effect.catchIf(
+              (e): e is Conflict => e instanceof Conflict && (e.reason._tag === "slot_taken" || e.reason._tag === "not_bookable"),
+              () => Effect.fail(new Conflict({ reason: { _tag: "not_bookable", reasons: [{ code: "unavailable" }] } }))
+            )
+          )
         }))
   }
 })

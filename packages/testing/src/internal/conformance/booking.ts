@@ -503,4 +503,36 @@ export const booking = (it: SuiteIt, runs: number) => {
       expect(yield* Effect.flip(s.reschedule({ id: booked.id, start: at("10:00"), end: centuries }).pipe(a.asAdmin)))
         .toMatchObject({ _tag: "ValidationError", fields: [{ path: "end" }] })
     }))
+
+  it.effect("a public caller learns nothing about other appointments or patients, and cannot fill the book", () =>
+    Effect.gen(function*() {
+      const { a, at, d1, p1, service } = yield* setup("PublicSurface")
+      const s = yield* Scheduling
+      const asPublic = Actor.asPublic(a.clinic.slug)
+      const taken = yield* s.book({ doctorId: d1.id, patientId: p1.id, serviceId: service.id, start: at("09:00") }).pipe(a.asAdmin)
+      const ask = (start: string, phone: string, extra: object = {}) =>
+        s.request({ doctorId: d1.id, serviceId: service.id, start: at(start), patient: { fullName: "Someone Else", phone }, ...extra })
+          .pipe(asPublic)
+      // The time is taken: the refusal names no appointment.
+      const refused = yield* Effect.flip(ask("09:00", "+1 917 555 0101"))
+      expect(refused).toMatchObject({ _tag: "Conflict", reason: { _tag: "not_bookable", reasons: [{ code: "unavailable" }] } })
+      expect(JSON.stringify(refused)).not.toContain(taken.id)
+      // A blocked patient's phone: the same answer, and the patient record is untouched.
+      const patients = yield* Patients
+      yield* patients.block({ id: p1.id, reason: "unpaid bills" }).pipe(a.asAdmin)
+      const before = yield* patients.get(p1.id).pipe(a.asAdmin)
+      const blocked = yield* Effect.flip(ask("10:00", "+1 212 555 0201", { patient: { fullName: "Renamed", phone: "+1 212 555 0201", email: "new@x.test" } }))
+      expect(blocked).toMatchObject({ _tag: "Conflict", reason: { _tag: "not_bookable", reasons: [{ code: "unavailable" }] } })
+      expect(JSON.stringify(blocked)).not.toContain("blocked")
+      expect(yield* patients.get(p1.id).pipe(a.asAdmin)).toEqual(before)
+      // At most two pending requests per phone; a retry of one of them is not a third.
+      const first = yield* ask("11:00", "+1 917 555 0199", { idempotencyKey: "web-1" })
+      yield* ask("11:30", "+1 917 555 0199")
+      expect(yield* Effect.flip(ask("12:00", "+1 917 555 0199"))).toMatchObject({ _tag: "Conflict", reason: { _tag: "too_many_requests" } })
+      expect((yield* ask("11:00", "+1 917 555 0199", { idempotencyKey: "web-1" })).id).toBe(first.id)
+      // And at most so many in the clinic.
+      yield* Effect.flatMap(Clinics, (c) => c.updateSettings({ maxPendingRequests: 3 })).pipe(a.asAdmin)
+      yield* ask("12:30", "+1 917 555 0177")
+      expect(yield* Effect.flip(ask("13:00", "+1 917 555 0166"))).toMatchObject({ _tag: "Conflict", reason: { _tag: "too_many_requests" } })
+    }))
 }
