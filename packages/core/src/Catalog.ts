@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
 import * as Option from "effect/Option"
 import type { Actor } from "./Actor.js"
 import { ClinicService, CreateRoom, CreateService, Room, UpdateRoom, UpdateService } from "./CatalogItem.js"
@@ -24,14 +25,17 @@ export interface Catalog {
   readonly createService: (input: CreateService) => Effect.Effect<ClinicService, ValidationError | NotFound | Conflict | Refusal, Actor>
   /** Only the given fields change; `active: false` retires a service from new bookings. */
   readonly updateService: (input: UpdateService) => Effect.Effect<ClinicService, ValidationError | NotFound | Conflict | Refusal, Actor>
-  readonly listServices: (filter?: { readonly active?: boolean }) => Effect.Effect<ReadonlyArray<ClinicService>, Refusal, Actor>
+  readonly listServices: (filter?: { readonly active?: boolean }) => Effect.Effect<ReadonlyArray<ClinicService>, ValidationError | Refusal, Actor>
   readonly createRoom: (input: CreateRoom) => Effect.Effect<Room, ValidationError | Conflict | Refusal, Actor>
   readonly updateRoom: (input: UpdateRoom) => Effect.Effect<Room, ValidationError | NotFound | Conflict | Refusal, Actor>
-  readonly listRooms: (filter?: { readonly active?: boolean }) => Effect.Effect<ReadonlyArray<Room>, Refusal, Actor>
+  readonly listRooms: (filter?: { readonly active?: boolean }) => Effect.Effect<ReadonlyArray<Room>, ValidationError | Refusal, Actor>
 }
 
 /** @since 0.1.0 @category tags */
 export const Catalog: Context.Tag<Catalog, Catalog> = Context.GenericTag<Catalog>("@clinicore/core/Catalog")
+
+/** A list filter: only active (or only retired) items. @since 0.1.0 @category inputs */
+export const ActiveFilter = Schema.Struct({ active: Schema.optional(Schema.Boolean) })
 
 /** @since 0.1.0 @category constructors */
 export const make: Effect.Effect<Catalog, never, Storage | FieldCrypto> = Effect.gen(function*() {
@@ -85,7 +89,8 @@ export const make: Effect.Effect<Catalog, never, Storage | FieldCrypto> = Effect
           return updated
         })),
     listServices: (filter = {}) =>
-      clinicOperation(deps, "Catalog.listServices", ({ clinic }) => storage.catalog.listServices(clinic.id, filter)),
+      clinicOperation(deps, "Catalog.listServices", ({ clinic }) =>
+        Effect.flatMap(decode(ActiveFilter, filter), (valid) => storage.catalog.listServices(clinic.id, valid))),
     createRoom: (input) =>
       clinicOperation(deps, "Catalog.createRoom", ({ clinic }) =>
         Effect.gen(function*() {
@@ -110,7 +115,8 @@ export const make: Effect.Effect<Catalog, never, Storage | FieldCrypto> = Effect
           return updated
         })),
     listRooms: (filter = {}) =>
-      clinicOperation(deps, "Catalog.listRooms", ({ clinic }) => storage.catalog.listRooms(clinic.id, filter))
+      clinicOperation(deps, "Catalog.listRooms", ({ clinic }) =>
+        Effect.flatMap(decode(ActiveFilter, filter), (valid) => storage.catalog.listRooms(clinic.id, valid)))
   }
 })
 

@@ -1,6 +1,7 @@
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import { Actor, type Principal } from "../Actor.js"
 import type { Clinic } from "../Clinic.js"
 import { Inactive, PermissionDenied, Unauthenticated } from "../Errors.js"
@@ -29,6 +30,8 @@ export interface Acting {
 }
 
 type Refusal = PermissionDenied | Inactive | Unauthenticated
+
+const isUuid = Schema.is(Schema.UUID)
 
 /**
  * Fails with `PermissionDenied { not_own_record }` when a doctor acts on a record that is not theirs
@@ -115,6 +118,10 @@ export const guarded = <A, E, R>(
       return yield* new PermissionDenied({ permission: spec.key, reason: "wrong_principal" })
     }
     const { fieldCrypto, storage } = deps
+    // A principal whose ids are not ids names nobody, whatever the database would make of them.
+    if (principal._tag !== "Public" && (!isUuid(principal.clinicId) || (principal._tag === "User" && !isUuid(principal.staffId)))) {
+      return yield* new Unauthenticated()
+    }
     const clinicId = principal._tag === "Public"
       ? yield* Effect.flatMap(storage.clinicBySlug(principal.clinicSlug), (row) =>
         Option.match(row, {

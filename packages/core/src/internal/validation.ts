@@ -22,6 +22,19 @@ const issuesOf = (error: ParseResult.ParseError): Array<FieldIssue> =>
   })
 
 /**
+ * The paths of strings holding a NUL character anywhere in `input`: refused for every input, so
+ * both adapters answer alike (Postgres cannot store one in text; SQLite would).
+ */
+const nulPaths = (input: unknown, path: string, out: Array<FieldIssue>, depth = 0): Array<FieldIssue> => {
+  if (typeof input === "string") {
+    if (input.includes("\u0000")) out.push({ path: path === "" ? "(input)" : path, message: "must not contain a NUL character" })
+  } else if (typeof input === "object" && input !== null && depth < 16) {
+    for (const [key, value] of Object.entries(input)) nulPaths(value, path === "" ? key : `${path}.${key}`, out, depth + 1)
+  }
+  return out
+}
+
+/**
  * Decodes `input` with `schema`, collecting every bad field together with the `extra` issues found
  * by checks that need context (the clinic's phone region, today's date). Nothing runs after a
  * failure, so nothing is written.
@@ -34,7 +47,7 @@ export const decode = <A, I>(
   const result = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" })(input)
   // One entry per field: a field failing several refinements gets its messages joined.
   const byPath = new Map<string, Array<string>>()
-  for (const issue of [...(Either.isLeft(result) ? issuesOf(result.left) : []), ...extra]) {
+  for (const issue of [...nulPaths(input, "", []), ...(Either.isLeft(result) ? issuesOf(result.left) : []), ...extra]) {
     const messages = byPath.get(issue.path) ?? []
     if (!messages.includes(issue.message)) messages.push(issue.message)
     byPath.set(issue.path, messages)

@@ -6,7 +6,9 @@ import { Access } from "@clinicore/core/Access"
 import { Accounts } from "@clinicore/core/Accounts"
 import * as Actor from "@clinicore/core/Actor"
 import { Audit } from "@clinicore/core/Audit"
+import { Catalog } from "@clinicore/core/Catalog"
 import { Clinics } from "@clinicore/core/Clinics"
+import { Patients } from "@clinicore/core/Patients"
 import { Scheduling } from "@clinicore/core/Scheduling"
 import { Staff } from "@clinicore/core/Staff"
 import { expect } from "@effect/vitest"
@@ -118,5 +120,23 @@ export const privilege = (it: SuiteIt) => {
         ["Clinics.deactivate", a.admin.id, "wrong_principal"]
       ])
       expect((yield* Effect.flatMap(Audit, (x) => x.verify()).pipe(a.asAdmin)).firstBreak).toBeUndefined()
+    }))
+
+  it.effect("NUL bytes, undecoded filters and malformed principal ids are typed errors, alike on both adapters", () =>
+    Effect.gen(function*() {
+      const a = yield* Fixtures.clinic("Hostile")
+      const patients = yield* Patients
+      const raw = yield* RawAccess
+      const error = yield* Effect.flip(patients.create({ fullName: "Null\u0000Byte", phone: "+1 212 555 0777" }).pipe(a.asAdmin))
+      expect(error).toMatchObject({ _tag: "ValidationError", fields: [{ path: "fullName", message: "must not contain a NUL character" }] })
+      const rows = yield* raw.execute("SELECT count(*) AS n FROM patients WHERE clinic_id = ?", [a.clinicId])
+      expect(Number(rows[0]!.n)).toBe(0)
+      const catalog = yield* Catalog
+      expect(yield* Effect.flip(catalog.listServices({ active: "x" } as never).pipe(a.asAdmin)))
+        .toMatchObject({ _tag: "ValidationError", fields: [{ path: "active" }] })
+      for (const as of [Actor.withUser("not-a-clinic" as never, a.admin.id), Actor.withUser(a.clinicId, "not-a-staff-id" as never)]) {
+        expect((yield* Effect.flip(patients.search({}).pipe(as)))._tag).toBe("Unauthenticated")
+        expect((yield* Effect.flip(catalog.listRooms().pipe(as)))._tag).toBe("Unauthenticated")
+      }
     }))
 }
