@@ -76,7 +76,6 @@ export interface ReminderRepository {
   readonly carry: (clinicId: ClinicId, appointmentId: AppointmentId, from: number, to: number, at: number) => Effect.Effect<void>
   readonly findById: (clinicId: ClinicId, id: ReminderId) => Effect.Effect<Option.Option<Reminder>>
   readonly list: (clinicId: ClinicId, filter: ReminderFilter) => Effect.Effect<ReadonlyArray<Reminder>>
-  readonly count: (clinicId: ClinicId, appointmentId: AppointmentId) => Effect.Effect<number>
   readonly consents: (clinicId: ClinicId, patientId: PatientId) => Effect.Effect<ReadonlyArray<Consent>>
   /** Upserts one patient's consent for one channel. */
   readonly setConsent: (clinicId: ClinicId, consent: Consent) => Effect.Effect<void>

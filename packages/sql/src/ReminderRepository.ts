@@ -159,9 +159,6 @@ export const make = (dialect: Dialect, claiming: Claiming): Effect.Effect<Store.
             ...(f.reconcile === undefined ? [] : [sql`reconcile = ${dialect.bool(f.reconcile)}`])
           ])
         } ORDER BY due_at, id LIMIT ${f.limit}`).pipe(Effect.map((rows) => rows.map(toReminder))),
-      count: (clinicId, appointmentId) =>
-        orDie(sql`SELECT count(*) AS n FROM reminders WHERE clinic_id = ${clinicId} AND appointment_id = ${appointmentId}`)
-          .pipe(Effect.map((rows) => Number(rows[0]?.n ?? 0))),
       consents: (clinicId, patientId) =>
         orDie(sql`SELECT * FROM reminder_consents WHERE clinic_id = ${clinicId} AND patient_id = ${patientId} ORDER BY channel`)
           .pipe(Effect.map((rows) =>

@@ -85,8 +85,7 @@ export const makeBook = (storage: Storage, booking: ReturnType<typeof makeBookin
         if (input.idempotencyKey !== undefined) {
           const previous = yield* storage.appointments.findByIdempotencyKey(clinic.id, input.idempotencyKey)
           if (Option.isSome(previous)) {
-            if (previous.value.requestFingerprint === print) return previous
-              .pipe(Option.map((p) => p.appointment))
+            if (previous.value.requestFingerprint === print) return Option.some(previous.value.appointment)
             return yield* new Conflict({ reason: { _tag: "idempotency_key_reused", key: input.idempotencyKey } })
           }
         }
