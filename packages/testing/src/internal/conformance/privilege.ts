@@ -122,7 +122,7 @@ export const privilege = (it: SuiteIt) => {
       expect((yield* Effect.flatMap(Audit, (x) => x.verify()).pipe(a.asAdmin)).firstBreak).toBeUndefined()
     }))
 
-  it.effect("NUL bytes, undecoded filters and malformed principal ids are typed errors, alike on both adapters", () =>
+  it.effect("NUL bytes, oversized text and arrays, undecoded filters and malformed principal ids are typed errors, alike on both adapters", () =>
     Effect.gen(function*() {
       const a = yield* Fixtures.clinic("Hostile")
       const patients = yield* Patients
@@ -131,6 +131,19 @@ export const privilege = (it: SuiteIt) => {
       expect(error).toMatchObject({ _tag: "ValidationError", fields: [{ path: "fullName", message: "must not contain a NUL character" }] })
       const rows = yield* raw.execute("SELECT count(*) AS n FROM patients WHERE clinic_id = ?", [a.clinicId])
       expect(Number(rows[0]!.n)).toBe(0)
+      // Oversized text and arrays: refused before the schema runs, naming the field and the limit.
+      const long = yield* Effect.flip(patients.create({ fullName: "x".repeat(1_000_000), phone: "+1 212 555 0778" }).pipe(a.asAdmin))
+      expect(long).toMatchObject({ _tag: "ValidationError", fields: [{ path: "fullName", message: "must be at most 10000 characters" }] })
+      const many = yield* Effect.flip(Effect.flatMap(Scheduling, (s) =>
+        s.book({
+          doctorId: "00000000-0000-4000-8000-000000000001",
+          patientId: "00000000-0000-4000-8000-000000000002",
+          start: Date.now(),
+          roomIds: Array.from({ length: 100_000 }, () => "00000000-0000-4000-8000-000000000003")
+        })).pipe(a.asAdmin))
+      expect(many).toMatchObject({ _tag: "ValidationError", fields: [{ path: "roomIds", message: "must have at most 1000 items" }] })
+      const after = yield* raw.execute("SELECT count(*) AS n FROM patients WHERE clinic_id = ?", [a.clinicId])
+      expect(Number(after[0]!.n)).toBe(0)
       const catalog = yield* Catalog
       expect(yield* Effect.flip(catalog.listServices({ active: "x" } as never).pipe(a.asAdmin)))
         .toMatchObject({ _tag: "ValidationError", fields: [{ path: "active" }] })
