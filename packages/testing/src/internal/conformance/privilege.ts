@@ -8,6 +8,8 @@ import * as Actor from "@clinicore/core/Actor"
 import { Audit } from "@clinicore/core/Audit"
 import { Catalog } from "@clinicore/core/Catalog"
 import { Clinics } from "@clinicore/core/Clinics"
+import { Doctors } from "@clinicore/core/Doctors"
+import { Billing } from "@clinicore/core/Billing"
 import { Patients } from "@clinicore/core/Patients"
 import { Scheduling } from "@clinicore/core/Scheduling"
 import { Staff } from "@clinicore/core/Staff"
@@ -120,6 +122,42 @@ export const privilege = (it: SuiteIt) => {
         ["Clinics.deactivate", a.admin.id, "wrong_principal"]
       ])
       expect((yield* Effect.flatMap(Audit, (x) => x.verify()).pipe(a.asAdmin)).firstBreak).toBeUndefined()
+    }))
+
+  it.effect("every list is paged: limit and offset in a stable order, 100 by default, at most 500", () =>
+    Effect.gen(function*() {
+      const a = yield* Fixtures.clinic("Pages")
+      const catalog = yield* Catalog
+      const doctors = yield* Doctors
+      const billing = yield* Billing
+      for (let i = 0; i < 5; i++) {
+        yield* catalog.createRoom({ name: `Room ${i}` }).pipe(a.asAdmin)
+        yield* catalog.createService({ name: `Service ${i}`, durationMinutes: 30, priceMinor: 1000 }).pipe(a.asAdmin)
+        yield* doctors.create({ name: `Dr ${i}`, specialty: "GP" }).pipe(a.asAdmin)
+        yield* Fixtures.staffMember(a, "receptionist")
+        yield* billing.createExpense({ category: "rent", amountMinor: 100 + i, date: "2030-01-0" + (i + 1) }).pipe(a.asAdmin)
+      }
+      type Lister = (p: object) => Effect.Effect<ReadonlyArray<{ readonly id: string }>, { readonly _tag: string }, Actor.Actor | Staff>
+      const lists: Record<string, Lister> = {
+        rooms: (p: object) => catalog.listRooms(p),
+        services: (p: object) => catalog.listServices(p),
+        doctors: (p: object) => doctors.list(p),
+        staff: (p: object) => Effect.flatMap(Staff, (x) => x.list(p)),
+        expenses: (p: object) => billing.listExpenses({ from: "2030-01-01", to: "2030-01-31", ...p })
+      }
+      for (const [name, list] of Object.entries(lists)) {
+        const all = (yield* list({}).pipe(a.asAdmin)).map((x) => x.id)
+        expect({ name, atLeast5: all.length >= 5 }).toEqual({ name, atLeast5: true })
+        const pages: Array<string> = []
+        for (let offset = 0; offset < all.length; offset += 2) {
+          const page = yield* list({ limit: 2, offset }).pipe(a.asAdmin)
+          expect({ name, size: page.length <= 2 }).toEqual({ name, size: true })
+          pages.push(...page.map((x) => x.id))
+        }
+        expect({ name, pages }).toEqual({ name, pages: all })
+        const refused = yield* Effect.flip(list({ limit: 501 }).pipe(a.asAdmin))
+        expect({ name, tag: refused._tag, field: JSON.stringify(refused).includes("limit") }).toEqual({ name, tag: "ValidationError", field: true })
+      }
     }))
 
   it.effect("NUL bytes, oversized text and arrays, undecoded filters and malformed principal ids are typed errors, alike on both adapters", () =>
