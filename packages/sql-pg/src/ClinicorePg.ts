@@ -30,7 +30,7 @@ import scheduling from "./migrations/0003_scheduling.js"
 import versions from "./migrations/0004_versions.js"
 import billing from "./migrations/0005_billing.js"
 import reminders from "./migrations/0006_reminders.js"
-import tenantProof from "./migrations/0010_tenant_proof.js"
+import tenantProof from "./migrations/0011_tenant_proof.js"
 import * as Tenancy from "./Tenancy.js"
 
 /** @since 0.1.0 @category models */
@@ -105,7 +105,7 @@ export const migrations = Migrator.fromRecord({
   "0004_versions": versions,
   "0005_billing": billing,
   "0006_reminders": reminders,
-  "0010_tenant_proof": tenantProof
+  "0011_tenant_proof": tenantProof
 })
 
 /**

@@ -57,6 +57,12 @@ export default Effect.gen(function*() {
   // Every policy so far, rewritten to read the tenant once per statement. A policy this migration
   // does not know fails it, rather than being left behind in the per-row form.
   const tenant = "(SELECT clinicore_current_clinic())"
+  // The read-only scans outside any tenant, by the value of `clinicore.scan` each allows.
+  const scans: Record<string, string> = {
+    reminders_due_scan: "due_reminders",
+    recall_contacts_due_scan: "due_reminders",
+    clinics_platform_scan: "clinics"
+  }
   const policies = yield* sql<{ tablename: string; policyname: string }>`
     SELECT tablename, policyname FROM pg_policies WHERE schemaname = 'public' ORDER BY tablename, policyname`
   for (const { policyname, tablename } of policies) {
@@ -71,11 +77,11 @@ export default Effect.gen(function*() {
     } else if (policyname === "clinics_by_slug") {
       yield* sql`ALTER POLICY ${policy} ON ${table}
         USING (slug = (SELECT clinicore_slug_lookup()) AND ${sql.literal(tenant)} IS NULL)`
-    } else if (policyname === "reminders_due_scan" || policyname === "recall_contacts_due_scan") {
+    } else if (policyname in scans) {
       yield* sql`ALTER POLICY ${policy} ON ${table}
-        USING (${sql.literal(tenant)} IS NULL AND (SELECT clinicore_setting('scan')) = 'due_reminders')`
+        USING (${sql.literal(tenant)} IS NULL AND (SELECT clinicore_setting('scan')) = ${sql.literal(`'${scans[policyname]}'`)})`
     } else {
-      return yield* Effect.dieMessage(`0010_tenant_proof: policy ${policyname} on ${tablename} is not known to this migration`)
+      return yield* Effect.dieMessage(`0011_tenant_proof: policy ${policyname} on ${tablename} is not known to this migration`)
     }
   }
 })
