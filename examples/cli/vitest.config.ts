@@ -2,5 +2,5 @@ import { defineProject, mergeConfig } from "vitest/config"
 import { shared } from "../../vitest.shared.js"
 
 export default mergeConfig(shared, defineProject({
-  test: { name: "example-cli", globalSetup: ["../../packages/sql-pg/test/globalSetup.ts"] }
+  test: { name: "example-cli", globalSetup: ["./test/bundle.ts", "../../packages/sql-pg/test/globalSetup.ts"] }
 }))
