@@ -1,0 +1,78 @@
+/**
+ * The main flow through the CLI, the same on SQLite and on Postgres: init → seed → slots → book →
+ * reschedule → cancel → complete → invoice → pay → reminders dispatch → audit verify.
+ */
+import { expect } from "vitest"
+import { json, run } from "./cli.js"
+
+export const mainFlow = async (env: NodeJS.ProcessEnv) => {
+  const cli = async <A = any>(...args: Array<string>) => json<A>(await run([...args, "--json"], env))
+
+  const init = await cli("init")
+  expect(init.clinic).toBeUndefined()
+
+  const seeded = await cli("seed", "--slug", "flow", "--patients", "6", "--appointments", "6")
+  expect(seeded).toMatchObject({ doctors: 3, services: 3, patients: 6, appointments: 6 })
+  const scope = { ...env, CLINICORE_CLINIC: "flow", CLINICORE_AS: seeded.admin.email }
+  const act = async <A = any>(...args: Array<string>) => json<A>(await run([...args, "--json"], scope))
+
+  const doctors = await act<Array<{ id: string; name: string }>>("doctor", "list")
+  expect(doctors).toHaveLength(3)
+  const services = await act<Array<{ id: string; name: string; priceMinor: number }>>("service", "list")
+  const checkup = services.find((s) => s.name === "Check-up")!
+  const patient = await act<{ id: string; phone: string }>("patient", "create", "--name", "Flo Flow", "--phone", "+1 415 555 0199")
+  expect(patient.phone).toBe("+14155550199")
+  expect((await act<Array<{ id: string }>>("patient", "search", "--text", "Flo")).map((p) => p.id)).toEqual([patient.id])
+
+  const doctorId = doctors[0]!.id
+  const slots = await act<Array<{ doctorId: string; start: number; end: number }>>(
+    "slots", "--service", checkup.id, "--doctor", doctorId
+  )
+  expect(slots.length).toBeGreaterThan(10)
+  expect(slots.every((s) => s.doctorId === doctorId)).toBe(true)
+
+  const booked = await act<{ id: string; status: string; start: number }>(
+    "book", "--doctor", doctorId, "--patient", patient.id, "--service", checkup.id, "--start", String(slots[0]!.start)
+  )
+  expect(booked).toMatchObject({ status: "scheduled", start: slots[0]!.start })
+  // The slot is gone from availability.
+  const after = await act<Array<{ start: number }>>("slots", "--service", checkup.id, "--doctor", doctorId)
+  expect(after.map((s) => s.start)).not.toContain(slots[0]!.start)
+
+  const target = after[after.length - 1]!.start
+  const moved = await act<{ id: string; start: number; status: string }>(
+    "reschedule", booked.id, "--start", new Date(target).toISOString()
+  )
+  expect(moved).toMatchObject({ id: booked.id, start: target })
+  const cancelled = await act<{ status: string }>("cancel", booked.id, "--reason", "patient called")
+  expect(cancelled.status).toBe("cancelled")
+
+  // A second appointment, seen and completed, is invoiced and paid.
+  const seen = await act<{ id: string }>(
+    "book", "--doctor", doctorId, "--patient", patient.id, "--service", checkup.id, "--start", String(slots[0]!.start)
+  )
+  expect((await act<{ status: string }>("status", seen.id, "completed")).status).toBe("completed")
+  const invoice = await act<{ id: string; status: string; number: string | null; totalMinor: number }>(
+    "invoice", "create", "--appointment", seen.id
+  )
+  expect(invoice).toMatchObject({ status: "draft", number: null, totalMinor: checkup.priceMinor })
+  const issued = await act<{ status: string; number: string | null; balanceMinor: number }>("invoice", "issue", invoice.id)
+  expect(issued.status).toBe("issued")
+  expect(issued.number).not.toBeNull()
+  const payment = await act<{ status: string; amountMinor: number }>(
+    "pay", "--invoice", invoice.id, "--amount", String(issued.balanceMinor), "--method", "card"
+  )
+  expect(payment).toMatchObject({ status: "paid", amountMinor: checkup.priceMinor })
+
+  // Seeded bookings inside 24 hours are late for their 24 h reminder: the dispatcher sends them now.
+  const dispatched = await cli<{ rounds: number; sent: number; claimed: number }>("reminders", "dispatch", "--until-idle")
+  expect(dispatched.sent).toBeGreaterThan(0)
+  expect(dispatched.claimed).toBe(dispatched.sent)
+  const again = await cli<{ rounds: number; claimed: number }>("reminders", "dispatch")
+  expect(again).toMatchObject({ rounds: 1, claimed: 0 })
+
+  const verified = await act<{ ok: boolean; events: number }>("audit", "verify")
+  expect(verified.ok).toBe(true)
+  expect(verified.events).toBeGreaterThan(20)
+  return { seeded, dispatched }
+}
