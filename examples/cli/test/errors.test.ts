@@ -43,6 +43,7 @@ describe("exit codes", () => {
     const missing = await expectFailure(["book", ...admin, "--doctor", randomUUID()], 2, "UsageError", /--patient/)
     expect(missing.message).toContain("--start")
     await expectFailure(["no-such-command"], 2, "UsageError", /Invalid subcommand/)
+    await expectFailure(["init", "--slug", "half"], 2, "UsageError", /needs all of --name, --slug/)
     await expectFailure(["doctor", "list", "--as", "ann@errs.example"], 2, "UsageError", /--clinic/)
     await expectFailure(["doctor", "list", "--clinic", "errs"], 2, "UsageError", /--as/)
   })

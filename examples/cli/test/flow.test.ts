@@ -4,6 +4,8 @@
  */
 import { randomBytes } from "node:crypto"
 import { afterAll, describe, expect, inject, it } from "vitest"
+// The sql-pg globalSetup declares what it provides (`pgAdminUrl`).
+import type {} from "../../../packages/sql-pg/test/globalSetup.js"
 import { type FreshDatabase, freshDatabase } from "../../../packages/sql-pg/test/utils/freshDatabase.js"
 import { baseEnv, freshSqlite, jsonError, run } from "./utils/cli.js"
 import { mainFlow } from "./utils/flow.js"

@@ -2,7 +2,7 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { common, print, run, target } from "../Host.js"
+import { common, print, run, target, UsageError } from "../Host.js"
 import { createClinic, newClinic } from "./clinic.js"
 
 const optional = <A>(o: Options.Options<A>) => Options.optional(o)
@@ -22,7 +22,11 @@ export const init = Command.make("init", {
       // Building the services ran the adapter's migrations: the database is ready.
       const where = target(o)
       const database = where._tag === "sqlite" ? { sqlite: where.filename } : { postgres: true }
-      const wanted = Option.all({ name: o.name, slug: o.slug, adminName: o.adminName, adminEmail: o.adminEmail })
+      const parts = { name: o.name, slug: o.slug, adminName: o.adminName, adminEmail: o.adminEmail }
+      const wanted = Option.all(parts)
+      if (Option.isNone(wanted) && Object.values(parts).some(Option.isSome)) {
+        return yield* new UsageError({ message: "a clinic needs all of --name, --slug, --admin-name and --admin-email" })
+      }
       const created = Option.isSome(wanted)
         ? yield* createClinic({ ...wanted.value, timeZone: o.timeZone, currency: o.currency })
         : undefined
