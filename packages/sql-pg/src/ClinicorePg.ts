@@ -30,6 +30,7 @@ import scheduling from "./migrations/0003_scheduling.js"
 import versions from "./migrations/0004_versions.js"
 import billing from "./migrations/0005_billing.js"
 import reminders from "./migrations/0006_reminders.js"
+import platformScan from "./migrations/0010_platform_scan.js"
 
 /** @since 0.1.0 @category models */
 export interface PgConfig {
@@ -102,7 +103,8 @@ export const migrations = Migrator.fromRecord({
   "0003_scheduling": scheduling,
   "0004_versions": versions,
   "0005_billing": billing,
-  "0006_reminders": reminders
+  "0006_reminders": reminders,
+  "0010_platform_scan": platformScan
 })
 
 /**
@@ -166,7 +168,19 @@ export const make: Effect.Effect<Storage, never, SqlClient.SqlClient> = Effect.g
       Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), Repositories.toClinicRow)),
       Effect.orDie
     )
-  return Storage.of({ ...repositories, reminders, clinicBySlug, transaction })
+  // Outside any tenant, with `clinicore.scan = 'clinics'`: the clinics_platform_scan policy shows
+  // every clinic row to this one transaction (the platform's listing, `Clinics.list`).
+  const allClinics = () =>
+    sql.withTransaction(
+      Effect.zipRight(
+        sql`SELECT set_config('clinicore.scan', 'clinics', true)`,
+        sql`SELECT * FROM clinics ORDER BY name, slug`
+      )
+    ).pipe(
+      Effect.map((rows) => rows.map((row) => Repositories.toClinicRow(row).clinic)),
+      Effect.orDie
+    )
+  return Storage.of({ ...repositories, reminders, allClinics, clinicBySlug, transaction })
 })
 
 const currentUser = (sql: SqlClient.SqlClient) =>
