@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto"
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { dirname, resolve } from "node:path"
-import { Accounts, Actor, Clinicore, FieldCrypto } from "@clinicore/core"
+import { Accounts, Actor, Clinicore, Clinics, FieldCrypto } from "@clinicore/core"
 import { ClinicorePg } from "@clinicore/sql-pg"
 import { ClinicoreSqlite } from "@clinicore/sql-sqlite"
 import * as Options from "@effect/cli/Options"
@@ -115,16 +115,24 @@ export const live = (options: Common) =>
 /** The services a command body may use. */
 export type Services = Layer.Layer.Success<ReturnType<typeof live>>
 
+/** Without `--clinic`: the installation's only clinic (listed by the platform), else a usage error. */
+const onlyClinic = Effect.gen(function*() {
+  const all = yield* Effect.flatMap(Clinics.Clinics, (c) => c.list()).pipe(Actor.asPlatform)
+  if (all.length === 1) return all[0]!.slug
+  return yield* new UsageError({
+    message: `which clinic? give --clinic <slug> or set CLINICORE_CLINIC (${all.length === 0 ? "there is none yet: see init" : `${all.length} clinics: see clinic list`})`
+  })
+})
+
 /**
- * Runs `body` as the staff account `--as` of the clinic `--clinic`, resolved by the library
+ * Runs `body` as the staff account `--as` of the clinic `--clinic` (default: the only clinic), resolved by the library
  * (`Accounts.fromIdentity`): an unknown clinic or email is `Unauthenticated`, an account that is
  * not active is `Inactive`. Its permissions are checked and audited on every call like any user's.
  */
 export const asStaff = (options: Scope) => <A, E, R>(body: Effect.Effect<A, E, R>) =>
   Effect.gen(function*() {
-    const clinic = Option.getOrUndefined(options.clinic) ?? env("CLINICORE_CLINIC")
+    const clinic = Option.getOrUndefined(options.clinic) ?? env("CLINICORE_CLINIC") ?? (yield* onlyClinic)
     const email = Option.getOrUndefined(options.as) ?? env("CLINICORE_AS")
-    if (clinic === undefined) return yield* new UsageError({ message: "which clinic? give --clinic <slug> or set CLINICORE_CLINIC" })
     if (email === undefined) return yield* new UsageError({ message: "who acts? give --as <email> or set CLINICORE_AS" })
     const accounts = yield* Accounts.Accounts
     const principal = yield* accounts.fromIdentity({ clinic, email })

@@ -44,7 +44,10 @@ describe("exit codes", () => {
     expect(missing.message).toContain("--start")
     await expectFailure(["no-such-command"], 2, "UsageError", /Invalid subcommand/)
     await expectFailure(["init", "--slug", "half"], 2, "UsageError", /needs all of --name, --slug/)
-    await expectFailure(["doctor", "list", "--as", "ann@errs.example"], 2, "UsageError", /--clinic/)
+    // Without --clinic: the only clinic; once there are two, the operator must say which.
+    expect((await run(["doctor", "list", "--json", "--as", "ann@errs.example"], env)).code).toBe(0)
+    json(await run(["clinic", "create", "--json", "--name", "Other", "--slug", "errs-other", "--admin-name", "Otto Other", "--admin-email", "otto@errs.example"], env))
+    await expectFailure(["doctor", "list", "--as", "ann@errs.example"], 2, "UsageError", /--clinic <slug>.*\(2 clinics: see clinic list\)/)
     await expectFailure(["doctor", "list", "--clinic", "errs"], 2, "UsageError", /--as/)
   })
 

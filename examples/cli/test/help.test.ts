@@ -10,6 +10,7 @@ const commands = [
   "seed",
   "clinic",
   "clinic create",
+  "clinic list",
   "clinic show",
   "staff",
   "staff create",

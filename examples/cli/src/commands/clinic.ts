@@ -2,7 +2,7 @@ import { Actor, Clinics } from "@clinicore/core"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
-import { asStaff, common, print, run, scope } from "../Host.js"
+import { asStaff, common, print, run, scope, table } from "../Host.js"
 
 /** The options that describe a new clinic and its first admin (`clinic create`, `init`). */
 export const newClinic = {
@@ -43,6 +43,21 @@ const create = Command.make("create", { ...common, ...newClinic }, (o) =>
       ]))
   )).pipe(Command.withDescription("Create a clinic with its first admin (as the platform)"))
 
+const list = Command.make("list", common, (o) =>
+  run(
+    o,
+    Effect.flatMap(Clinics.Clinics, (c) => c.list()).pipe(
+      Actor.asPlatform,
+      Effect.flatMap((all) =>
+        print(o, all, (rows) =>
+          table(
+            ["name", "slug", "time zone", "currency", "active", "id"],
+            rows.map((c) => [c.name, c.slug, c.timeZone, c.currency, String(c.active), c.id])
+          ))
+      )
+    )
+  )).pipe(Command.withDescription("List every clinic of the installation (as the platform)"))
+
 const show = Command.make("show", scope, (o) =>
   run(
     o,
@@ -59,6 +74,6 @@ const show = Command.make("show", scope, (o) =>
   )).pipe(Command.withDescription("Show the clinic and its settings"))
 
 export const clinic = Command.make("clinic").pipe(
-  Command.withDescription("Clinics: create one (platform), show yours"),
-  Command.withSubcommands([create, show])
+  Command.withDescription("Clinics: create one or list them all (platform), show yours"),
+  Command.withSubcommands([create, list, show])
 )

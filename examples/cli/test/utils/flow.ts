@@ -13,6 +13,9 @@ export const mainFlow = async (env: NodeJS.ProcessEnv) => {
 
   const seeded = await cli("seed", "--slug", "flow", "--patients", "6", "--appointments", "6")
   expect(seeded).toMatchObject({ doctors: 3, services: 3, patients: 6, appointments: 6 })
+  // The platform's listing: the seeded clinic (on Postgres, through its own row-level security policy).
+  const clinics = await cli<Array<{ slug: string; active: boolean }>>("clinic", "list")
+  expect(clinics).toEqual([expect.objectContaining({ slug: "flow", active: true })])
   const scope = { ...env, CLINICORE_CLINIC: "flow", CLINICORE_AS: seeded.admin.email }
   const act = async <A = any>(...args: Array<string>) => json<A>(await run([...args, "--json"], scope))
 
