@@ -23,7 +23,6 @@ const root = Command.make("clinicore").pipe(
 const cli = Command.run(root, { name: "clinicore", version: "0.1.0" })
 
 const json = process.argv.includes("--json")
-// eslint-disable-next-line no-control-regex
 const plain = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, "").trim()
 
 /** With `--json`, @effect/cli's own error text is kept for the JSON error instead of printed. */
@@ -49,7 +48,7 @@ const fail = (code: number, type: string, message: string, details: Record<strin
 const report = (cause: Cause.Cause<unknown>): Effect.Effect<number> => {
   if (Cause.isInterruptedOnly(cause)) return Effect.succeed(130)
   const failure = Cause.failureOption(cause)
-  if (Option.isNone(failure)) return fail(codes.unexpected, "Unexpected", Cause.pretty(cause))
+  if (Option.isNone(failure)) return unexpected(cause)
   const error = failure.value as { readonly _tag?: string; readonly message?: string }
   if (ValidationErrorCli.isValidationError(error)) {
     // Help requested or a usage mistake: @effect/cli printed the help or the problem already.
@@ -61,9 +60,19 @@ const report = (cause: Cause.Cause<unknown>): Effect.Effect<number> => {
   const tag = domainTags.find((t) => t === error._tag)
   if (tag !== undefined) {
     const { _tag, ...details } = { ...error } as Record<string, unknown>
-    return fail(codes[tag], tag, String(error.message), details)
+    // The library says no more than "unauthenticated" (it does not tell which part was wrong).
+    const message = tag === "Unauthenticated"
+      ? `${error.message}: no active account with that --as email in that --clinic`
+      : String(error.message)
+    return fail(codes[tag], tag, message, details)
   }
-  return fail(codes.unexpected, "Unexpected", Cause.pretty(cause))
+  return unexpected(cause)
+}
+
+/** A defect or an infrastructure failure (a database that cannot be reached): its first line, and the whole cause. */
+const unexpected = (cause: Cause.Cause<unknown>) => {
+  const pretty = Cause.pretty(cause)
+  return json ? fail(codes.unexpected, "Unexpected", pretty.split("\n")[0]!, { cause: pretty }) : fail(codes.unexpected, "Unexpected", pretty)
 }
 
 const program = cli(process.argv).pipe(

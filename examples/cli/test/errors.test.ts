@@ -87,6 +87,16 @@ describe("exit codes", () => {
     await expectFailure(["doctor", "list", "--clinic", "no-such-clinic", "--as", "ann@errs.example"], 7, "Unauthenticated", /unauthenticated/)
   })
 
+  it("unexpected: 1 (a database that cannot be reached), the cause on stderr", async () => {
+    const unreachable: NodeJS.ProcessEnv = { ...env, DATABASE_URL: "postgres://nobody:none@127.0.0.1:1/none" }
+    delete unreachable.CLINICORE_SQLITE_FILE
+    const [text, machine] = await Promise.all([run(["doctor", "list", ...admin], unreachable), run(["doctor", "list", "--json", ...admin], unreachable)])
+    expect(text.code).toBe(1)
+    expect(text.stderr).toContain("PgClient: Failed to connect")
+    expect(machine.code).toBe(1)
+    expect(jsonError(machine)).toMatchObject({ type: "Unexpected", exitCode: 1, message: "SqlError: PgClient: Failed to connect" })
+  })
+
   it("Inactive: 8 (a deactivated account)", async () => {
     await expectFailure(["patient", "search", ...as("ivan@errs.example")], 8, "Inactive", /user inactive/)
   })

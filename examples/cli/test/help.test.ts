@@ -42,7 +42,6 @@ const commands = [
   "audit verify"
 ]
 
-// eslint-disable-next-line no-control-regex
 const plain = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, "")
 
 describe("--help", () => {

@@ -6,7 +6,6 @@ import { execFileSync } from "node:child_process"
 import { beforeAll, describe, expect, it } from "vitest"
 import { freshSqlite, json, onTty, run } from "./utils/cli.js"
 
-// eslint-disable-next-line no-control-regex
 const plain = (s: string) => s.replace(/\u001b\[[0-9;?]*[A-Za-z]|\u001b[78]/g, "").replace(/\r/g, "")
 
 beforeAll(() => {
