@@ -11,6 +11,7 @@ import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import { commands } from "./commands/index.js"
 import { codes } from "./Exit.js"
@@ -79,6 +80,8 @@ const program = cli(process.argv).pipe(
   Effect.as(codes.ok as number),
   Effect.catchAllCause(report),
   json ? capture : (self) => self,
+  // Logs (a clinic the dispatcher skipped, say) go to stderr: stdout carries only the result.
+  Effect.provide(Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.logfmtLogger))),
   Effect.provide(NodeContext.layer)
 )
 
