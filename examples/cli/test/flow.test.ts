@@ -13,7 +13,7 @@ import { mainFlow } from "./utils/flow.js"
 describe("end to end on SQLite", () => {
   it("init → seed → slots → book → reschedule → cancel → invoice → pay → dispatch → audit verify", async () => {
     await mainFlow(freshSqlite())
-  }, 180_000)
+  })
 
   it("without CLINICORE_MASTER_KEY, a key is made next to the file once and reused", async () => {
     const env = freshSqlite()
@@ -46,7 +46,7 @@ describe("end to end on Postgres", () => {
       CLINICORE_MASTER_KEY: randomBytes(32).toString("base64")
     })
     await mainFlow(env)
-  }, 240_000)
+  })
 
   it("requires CLINICORE_MASTER_KEY (usage error, exit 2)", async () => {
     const result = await run(["init", "--json"], baseEnv({ DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" }))

@@ -27,6 +27,26 @@ export const mainFlow = async (env: NodeJS.ProcessEnv) => {
   expect(patient.phone).toBe("+14155550199")
   expect((await act<Array<{ id: string }>>("patient", "search", "--text", "Flo")).map((p) => p.id)).toEqual([patient.id])
 
+  // A new doctor with weekend hours and a break, offering the check-up.
+  const extra = await act<{ id: string }>("doctor", "create", "--name", "Dr Wendy Weekend", "--specialty", "General practice")
+  const hours = await act<{ weekly: Array<{ weekday: number }>; breaks: Array<unknown> }>(
+    "hours", extra.id, "--weekday", "6", "--weekday", "7", "--start", "10:00", "--end", "14:00", "--break", "12:00-12:30"
+  )
+  expect(hours.weekly.map((w) => w.weekday)).toEqual([6, 7])
+  expect(hours.breaks).toHaveLength(2)
+  const weekend = await act<Array<{ start: number }>>("slots", "--service", checkup.id, "--doctor", extra.id, "--limit", "500")
+  expect(weekend.length).toBeGreaterThan(0)
+  expect(weekend.every((s) => [0, 6].includes(new Date(s.start).getUTCDay()))).toBe(true)
+
+  // Staff: a pending signup approved, listed, then deactivated.
+  const nurse = await act<{ id: string; status: string }>(
+    "staff", "create", "--name", "Nia Nurse", "--email", "nia@flow.example", "--role", "nurse", "--pending"
+  )
+  expect(nurse.status).toBe("pending")
+  expect((await act<{ status: string }>("staff", "approve", nurse.id)).status).toBe("active")
+  expect((await act<Array<{ id: string }>>("staff", "list", "--role", "nurse", "--status", "active")).map((s) => s.id)).toEqual([nurse.id])
+  expect((await act<{ status: string }>("staff", "deactivate", nurse.id)).status).toBe("inactive")
+
   const doctorId = doctors[0]!.id
   const slots = await act<Array<{ doctorId: string; start: number; end: number }>>(
     "slots", "--service", checkup.id, "--doctor", doctorId
