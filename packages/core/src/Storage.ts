@@ -353,6 +353,12 @@ export interface Storage {
    * die with a clear message without it.
    */
   readonly reminders?: ReminderRepository | undefined
+  /**
+   * Every clinic of the installation, by name, outside any tenant: the platform's listing
+   * (`Clinics.list`). Optional only so that adapters built before it keep compiling; the adapters of
+   * this repository provide it, and `Clinics.list` dies with a clear message without it.
+   */
+  readonly allClinics?: (() => Effect.Effect<ReadonlyArray<Clinic>>) | undefined
   /** Finds a clinic by its slug, outside any tenant (for login and public requests). */
   readonly clinicBySlug: (slug: string) => Effect.Effect<Option.Option<ClinicRow>>
   readonly transaction: (clinicId: ClinicId) => <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>

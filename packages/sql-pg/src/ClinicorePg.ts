@@ -30,6 +30,7 @@ import scheduling from "./migrations/0003_scheduling.js"
 import versions from "./migrations/0004_versions.js"
 import billing from "./migrations/0005_billing.js"
 import reminders from "./migrations/0006_reminders.js"
+import platformScan from "./migrations/0010_platform_scan.js"
 import tenantProof from "./migrations/0011_tenant_proof.js"
 import * as Tenancy from "./Tenancy.js"
 
@@ -105,6 +106,7 @@ export const migrations = Migrator.fromRecord({
   "0004_versions": versions,
   "0005_billing": billing,
   "0006_reminders": reminders,
+  "0010_platform_scan": platformScan,
   "0011_tenant_proof": tenantProof
 })
 
@@ -169,7 +171,19 @@ export const make: Effect.Effect<Storage, never, SqlClient.SqlClient | Tenancy.T
       Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), Repositories.toClinicRow)),
       Effect.orDie
     )
-  return Storage.of({ ...repositories, reminders, clinicBySlug, transaction })
+  // Outside any tenant, with `clinicore.scan = 'clinics'`: the clinics_platform_scan policy shows
+  // every clinic row to this one transaction (the platform's listing, `Clinics.list`).
+  const allClinics = () =>
+    sql.withTransaction(
+      Effect.zipRight(
+        tenancy.set("scan", "clinics"),
+        sql`SELECT * FROM clinics ORDER BY name, slug`
+      )
+    ).pipe(
+      Effect.map((rows) => rows.map((row) => Repositories.toClinicRow(row).clinic)),
+      Effect.orDie
+    )
+  return Storage.of({ ...repositories, reminders, allClinics, clinicBySlug, transaction })
 })
 
 const currentUser = (sql: SqlClient.SqlClient) =>

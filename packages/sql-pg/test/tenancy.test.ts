@@ -142,6 +142,29 @@ layer(TestLayer, { timeout: "120 seconds", excludeTestServices: true })("Postgre
         expect((yield* storage.clinicBySlug("no-such-clinic"))._tag).toBe("None")
       }))
 
+    it.effect("the platform scan shows every clinic row and nothing else, never inside a tenant, and writes nothing", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const a = yield* seedClinic("ScanA")
+        const b = yield* seedClinic("ScanB")
+        const setScan = Effect.flatMap(Tenancy.Tenancy, (t) => t.set("scan", "clinics"))
+        const scanned = yield* sql.withTransaction(Effect.zipRight(setScan, visibleRows))
+        for (const [table, rows] of Object.entries(scanned)) {
+          const ids = rows.map((r) => owner(table, r))
+          if (table === "clinics") expect(ids).toEqual(expect.arrayContaining([a.clinic.id, b.clinic.id]))
+          else expect({ table, ids }).toEqual({ table, ids: [] })
+        }
+        const mixed = yield* sql.withTransaction(Effect.zipRight(Effect.zipRight(setTenant(a.clinic.id), setScan), visibleRows))
+        expect(mixed.clinics!.map((r) => r.id)).toEqual([a.clinic.id])
+        // Read-only: an update under the scan touches no row.
+        const updated = yield* sql.withTransaction(
+          Effect.zipRight(setScan, sql`UPDATE clinics SET name = 'renamed' WHERE id = ${b.clinic.id} RETURNING id`)
+        )
+        expect(updated).toEqual([])
+        const storage = yield* Storage
+        expect((yield* storage.allClinics!()).map((c) => c.id)).toEqual(expect.arrayContaining([a.clinic.id, b.clinic.id]))
+      }))
+
     it.effect("as the app role, a tenant cannot write another clinic's rows or move its own rows out", () =>
       Effect.gen(function*() {
         const sql = yield* SqlClient.SqlClient
@@ -199,6 +222,7 @@ layer(TestLayer, { timeout: "120 seconds", excludeTestServices: true })("Postgre
           sql`SELECT set_config('clinicore.clinic_id', ${b.clinic.id}, true), set_config('clinicore.clinic_id_proof', ${"0".repeat(64)}, true)`,
           sql`SELECT set_config('clinicore.slug', ${b.clinic.slug}, true)`,
           sql`SELECT set_config('clinicore.scan', 'due_reminders', true)`,
+          sql`SELECT set_config('clinicore.scan', 'clinics', true)`,
           // Session-level, not transaction-local: no better.
           sql`SELECT set_config('clinicore.clinic_id', ${b.clinic.id}, false)`
         ]

@@ -102,6 +102,21 @@ export const privilege = (it: SuiteIt) => {
       expect((yield* Effect.flatMap(Staff, (s) => s.reactivate(a.admin.id)).pipe(a.as(restored.id))).status).toBe("active")
     }))
 
+  it.effect("Clinics.list: the platform sees every clinic; a clinic's admin is refused, and the refusal recorded", () =>
+    Effect.gen(function*() {
+      const a = yield* Fixtures.clinic("ListedA")
+      const b = yield* Fixtures.clinic("ListedB")
+      const clinics = yield* Clinics
+      yield* clinics.deactivate(b.clinicId).pipe(Actor.asPlatform)
+      const listed = yield* clinics.list().pipe(Actor.asPlatform)
+      const ours = listed.filter((c) => c.id === a.clinicId || c.id === b.clinicId)
+      // By name: A before B; the deactivated one is listed too.
+      expect(ours.map((c) => [c.id, c.active])).toEqual([[a.clinicId, true], [b.clinicId, false]])
+      expect(tagOf(yield* Effect.flip(clinics.list().pipe(a.asAdmin)))).toBe("PermissionDenied:platform")
+      const events = yield* Effect.flatMap(Audit, (x) => x.list({ action: "Clinics.list" })).pipe(a.asAdmin)
+      expect(events.map((e) => [e.actorId, e.outcome, e.reason])).toEqual([[a.admin.id, "denied", "wrong_principal"]])
+    }))
+
   it.effect("the permission check and its audited refusal come before input validation; platform refusals are audited", () =>
     Effect.gen(function*() {
       const a = yield* Fixtures.clinic("Order")
