@@ -93,6 +93,9 @@ export const make: Effect.Effect<Patients, never, Storage | FieldCrypto> = Effec
         blocked: row.blocked,
         blockedReason: Option.fromNullable(row.blockedReason),
         primaryDoctorId: Option.fromNullable(row.primaryDoctorId),
+        gender: Option.fromNullable(row.gender),
+        bloodGroup: Option.fromNullable(row.bloodGroup),
+        address: Option.fromNullable(row.address),
         createdAt: row.createdAt
       })
     })
@@ -144,6 +147,9 @@ export const make: Effect.Effect<Patients, never, Storage | FieldCrypto> = Effec
             blocked: false,
             blockedReason: null,
             primaryDoctorId: valid.primaryDoctorId ?? null,
+            gender: valid.gender ?? null,
+            bloodGroup: valid.bloodGroup ?? null,
+            address: valid.address ?? null,
             createdAt: now
           }
           yield* storage.patients.insert(row)
@@ -181,6 +187,9 @@ export const make: Effect.Effect<Patients, never, Storage | FieldCrypto> = Effec
             email: valid.email === undefined ? row.email : valid.email,
             dateOfBirth: valid.dateOfBirth === undefined ? row.dateOfBirth : valid.dateOfBirth,
             primaryDoctorId: valid.primaryDoctorId === undefined ? row.primaryDoctorId : valid.primaryDoctorId,
+            gender: valid.gender === undefined ? row.gender : valid.gender,
+            bloodGroup: valid.bloodGroup === undefined ? row.bloodGroup : valid.bloodGroup,
+            address: valid.address === undefined ? row.address : valid.address,
             ...(valid.nationalId === undefined
               ? {}
               : yield* sealNationalId(clinicRow.dataKey, clinic.id, row.id, valid.nationalId))

@@ -376,6 +376,9 @@ export const make: Effect.Effect<Scheduling, never, Storage | BillingStorage | F
               blocked: false,
               blockedReason: null,
               primaryDoctorId: null,
+              gender: null,
+              bloodGroup: null,
+              address: null,
               createdAt: now
             })
           }

@@ -39,6 +39,9 @@ export interface PatientRow {
   readonly blocked: boolean
   readonly blockedReason: string | null
   readonly primaryDoctorId: DoctorId | null
+  readonly gender: string | null
+  readonly bloodGroup: string | null
+  readonly address: string | null
   readonly createdAt: number
 }
 
