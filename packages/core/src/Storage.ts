@@ -17,6 +17,7 @@ import type { ClinicService, Room } from "./CatalogItem.js"
 import type { Conflict } from "./Errors.js"
 import type { AppointmentId, ClinicId, DoctorId, PatientId, RoomId, ServiceId, StaffId } from "./Ids.js"
 import type { ReminderRepository } from "./ReminderStorage.js"
+import type { ExportRepository, ImportKeyRepository } from "./TransferStorage.js"
 import type { DoctorRules, Holiday } from "./Schedule.js"
 import type { Role, StaffAccount, StaffStatus } from "./StaffAccount.js"
 
@@ -355,6 +356,10 @@ export interface Storage {
    * die with a clear message without it.
    */
   readonly reminders?: ReminderRepository | undefined
+  /** Export streams; optional like `reminders` (export operations die with a clear message without it). */
+  readonly exports?: ExportRepository | undefined
+  /** Import keys; optional like `reminders` (import operations die with a clear message without it). */
+  readonly importKeys?: ImportKeyRepository | undefined
   /** Finds a clinic by its slug, outside any tenant (for login and public requests). */
   readonly clinicBySlug: (slug: string) => Effect.Effect<Option.Option<ClinicRow>>
   readonly transaction: (clinicId: ClinicId) => <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>

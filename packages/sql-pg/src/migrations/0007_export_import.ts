@@ -20,7 +20,6 @@ export default Effect.gen(function*() {
     imported_at timestamptz NOT NULL,
     PRIMARY KEY (clinic_id, kind, external_id)
   )`
-  yield* sql`CREATE INDEX patients_created_idx ON patients (clinic_id, created_at DESC, id DESC)`
   yield* sql`ALTER TABLE import_keys ENABLE ROW LEVEL SECURITY`
   yield* sql`ALTER TABLE import_keys FORCE ROW LEVEL SECURITY`
   yield* sql`CREATE POLICY import_keys_tenant ON import_keys

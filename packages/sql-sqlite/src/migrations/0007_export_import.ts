@@ -19,5 +19,4 @@ export default Effect.gen(function*() {
     imported_at INTEGER NOT NULL,
     PRIMARY KEY (clinic_id, kind, external_id)
   ) STRICT`
-  yield* sql`CREATE INDEX patients_created_idx ON patients (clinic_id, created_at DESC, id DESC)`
 })
