@@ -23,7 +23,8 @@ export const read = (text: string): { readonly header: ReadonlyArray<string>; re
   let line = 1
   for (const { raw, record } of parsed) {
     if (line > 1 && record.some((cell) => cell.trim() !== "")) records.push({ line, cells: record.map(restore) })
-    line += (raw.match(/\n/g)?.length ?? 0) + 1
+    // `raw` may or may not end with the record's own line end, depending on the file's line ends.
+    line += (raw.replace(/\r?\n$|\r$/, "").match(/\n/g)?.length ?? 0) + 1
   }
   return { header: parsed[0]!.record, records }
 }

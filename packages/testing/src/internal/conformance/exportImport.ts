@@ -305,8 +305,8 @@ export const exportImport = (it: SuiteIt) => {
       expect(error._tag).toBe("ImportRejected")
       const expected = [
         { line: 3, externalId: "p2", field: "Full Name", reason: "is required" },
-        { line: 6, externalId: "p4", field: "Blood Group", reason: "must be one of A+, A-, B+, B-, AB+, AB-, O+, O-" },
-        { line: 7, externalId: "p5", field: "Email", reason: "must be an email address" },
+        { line: 6, externalId: "p4", field: "Blood Group", reason: expect.stringMatching(/^must be one of A\+, A-, B\+, B-, AB\+, AB-, O\+, O-/) },
+        { line: 7, externalId: "p5", field: "Email", reason: expect.stringMatching(/^must be an email address/) },
         { line: 7, externalId: "p5", field: "Phone" },
         { line: 7, externalId: "p5", field: "Date of Birth", reason: "must not be in the future" },
         { line: 9, externalId: "p7", field: "Phone" }
