@@ -158,7 +158,7 @@ interface HostRun {
 const runHost = (file: string, env: Record<string, string>) =>
   Effect.promise(() =>
     new Promise<HostRun>((resolve, reject) =>
-      execFile(process.execPath, [file], { env: { ...process.env, ...env }, maxBuffer: 1 << 20 }, (error, stdout, stderr) =>
+      execFile(process.execPath, [...(process.env.BENCH_HOST_NODE_ARGS?.split(" ") ?? []), file], { env: { ...process.env, ...env }, maxBuffer: 1 << 20 }, (error, stdout, stderr) =>
         error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout.trim().split("\n").pop()!) as HostRun))
     )
   )
