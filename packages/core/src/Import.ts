@@ -31,6 +31,7 @@ import { type Columns, type Field, type Kind, type Layout, recognise } from "./i
 import { read, type Record } from "./internal/import/records.js"
 import { parseInstant } from "./internal/import/time.js"
 import { type Acting, clinicOperation } from "./internal/operation.js"
+import * as Outbox from "./internal/reminders/outbox.js"
 import { contextIssues, newPatientRow } from "./internal/patients.js"
 import { decode } from "./internal/validation.js"
 import { CreatePatient } from "./Patient.js"
@@ -365,6 +366,8 @@ export const make: Effect.Effect<Import, never, Storage | FieldCrypto> = Effect.
               Effect.mapError((c) => conflictIssue(columns, c))
             )
             if (!written) return yield* Effect.fail(new RowRejected([{ field: columns.name("start"), reason: "could not be written; import the file again" }]))
+            // What is still to come is reminded of like any booking (the same outbox, same transaction).
+            if (appointment.start >= now) yield* Outbox.booked(storage, clinic, appointment, now)
           })
         )), () => null)
 

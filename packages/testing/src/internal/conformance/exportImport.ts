@@ -367,6 +367,10 @@ export const exportImport = (it: SuiteIt) => {
         [zoned.instant(zone, "2026-04-02", "09:00"), "no_show"],
         [zoned.instant(zone, "2026-07-01", "09:00"), "scheduled"]
       ])
+      // Only what is still to come is reminded of.
+      const reminded = yield* Effect.flatMap(RawAccess, (raw) =>
+        raw.execute("SELECT DISTINCT appointment_id FROM reminders WHERE clinic_id = ?", [c.clinicId]))
+      expect(reminded.map((r) => String(r.appointment_id))).toEqual([listed[2]!.id])
       const clinicOps = [
         "id,patient_id,doctor_name,appointment_date,appointment_time,status,notes",
         "co-1,cn-1,Dr Nova,2026-02-10,08:15,no_show,",
