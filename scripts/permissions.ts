@@ -29,7 +29,8 @@ const libraryMeanings: Readonly<Record<string, string>> = {
   "reminders.delete": "Cancel or delete reminders.",
   "audit.view": "Read the clinic's audit trail.",
   "appointments.override": "Book outside working hours or over a conflict (audited).",
-  "billing.refund": "Refund a payment, never more than was paid."
+  "billing.refund": "Refund a payment, never more than was paid.",
+  "appointments.import": "Import patients and appointment history (past appointments with their final status) from CSV (audited)."
 }
 
 const matrix = (): Record<Role, Array<string>> =>

@@ -50,6 +50,9 @@ export const transitions: Readonly<Record<AppointmentStatus, ReadonlyArray<Appoi
 /** @since 0.1.0 @category rules */
 export const canTransition = (from: AppointmentStatus, to: AppointmentStatus): boolean => transitions[from].includes(to)
 
+/** Free-text notes on an appointment. @since 0.2.0 @category models */
+export const AppointmentNotes = Schema.String.pipe(Schema.maxLength(2000, { message: () => "must be at most 2000 characters" }))
+
 /** @since 0.1.0 @category models */
 export const AppointmentSource = Schema.Literal("staff", "public")
 

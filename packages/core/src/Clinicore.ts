@@ -11,6 +11,8 @@ import * as Billing from "./Billing.js"
 import * as Catalog from "./Catalog.js"
 import * as Clinics from "./Clinics.js"
 import * as Doctors from "./Doctors.js"
+import * as Export from "./Export.js"
+import * as Import from "./Import.js"
 import * as Patients from "./Patients.js"
 import * as Reminders from "./Reminders.js"
 import * as Schedules from "./Schedules.js"
@@ -30,5 +32,7 @@ export const layer = Layer.mergeAll(
   Catalog.layer,
   Scheduling.layer,
   Billing.layer,
-  Reminders.layer
+  Reminders.layer,
+  Export.layer,
+  Import.layer
 )

@@ -126,7 +126,14 @@ export const operations = {
   "Billing.getPaymentPlan": op("billing.view", "none", "PaymentPlan"),
   "Billing.createExpense": op("billing.create", "write", "Expense"),
   "Billing.listExpenses": op("billing.view", "none", "Expense"),
-  "Billing.deleteExpense": op("billing.delete", "write", "Expense")
+  "Billing.deleteExpense": op("billing.delete", "write", "Expense"),
+  "Export.patients": op("patients.export", "read", "Patient"),
+  "Export.appointments": op("appointments.export", "read", "Appointment"),
+  "Export.invoices": op("billing.export", "read", "Invoice"),
+  "Export.payments": op("billing.export", "read", "Payment"),
+  "Export.calendar": op("appointments.export", "read", "Appointment"),
+  "Import.patients": op("appointments.import", "write", "Patient"),
+  "Import.appointments": op("appointments.import", "write", "Appointment")
 } as const satisfies Record<string, OperationSpec>
 
 /** @since 0.1.0 @category registry */

@@ -35,6 +35,23 @@ export const NationalId = Schema.String.pipe(
   })
 )
 
+/** Gender as the clinic records it (free text, e.g. `female`, `male`, `other`). @since 0.2.0 @category models */
+export const Gender = Schema.Trim.pipe(
+  Schema.minLength(1, { message: () => "is required" }),
+  Schema.maxLength(40, { message: () => "must be at most 40 characters" })
+)
+
+/** ABO group and Rh factor, written `A+`, `O-`, `AB+`…; stored upper-case. @since 0.2.0 @category models */
+export const BloodGroup = Schema.compose(Schema.Trim, Schema.Uppercase).pipe(
+  Schema.pattern(/^(A|B|AB|O)[+-]$/, { message: () => "must be one of A+, A-, B+, B-, AB+, AB-, O+, O-" })
+)
+
+/** A postal address, one free-text field (line breaks allowed). @since 0.2.0 @category models */
+export const Address = Schema.Trim.pipe(
+  Schema.minLength(1, { message: () => "is required" }),
+  Schema.maxLength(500, { message: () => "must be at most 500 characters" })
+)
+
 /** @since 0.1.0 @category models */
 export class Patient extends Schema.Class<Patient>("@clinicore/core/Patient")({
   id: PatientId,
@@ -49,6 +66,9 @@ export class Patient extends Schema.Class<Patient>("@clinicore/core/Patient")({
   blocked: Schema.Boolean,
   blockedReason: Schema.OptionFromNullOr(Schema.String),
   primaryDoctorId: Schema.OptionFromNullOr(DoctorId),
+  gender: Schema.OptionFromNullOr(Schema.String),
+  bloodGroup: Schema.OptionFromNullOr(Schema.String),
+  address: Schema.OptionFromNullOr(Schema.String),
   createdAt: Schema.Number
 }) {}
 
@@ -59,7 +79,10 @@ export const CreatePatient = Schema.Struct({
   email: Schema.optional(Email),
   dateOfBirth: Schema.optional(IsoDate),
   nationalId: Schema.optional(NationalId),
-  primaryDoctorId: Schema.optional(DoctorId)
+  primaryDoctorId: Schema.optional(DoctorId),
+  gender: Schema.optional(Gender),
+  bloodGroup: Schema.optional(BloodGroup),
+  address: Schema.optional(Address)
 })
 /** @since 0.1.0 @category inputs */
 export type CreatePatient = typeof CreatePatient.Encoded
@@ -72,7 +95,10 @@ export const UpdatePatient = Schema.Struct({
   email: Schema.optional(Schema.NullOr(Email)),
   dateOfBirth: Schema.optional(Schema.NullOr(IsoDate)),
   nationalId: Schema.optional(Schema.NullOr(NationalId)),
-  primaryDoctorId: Schema.optional(Schema.NullOr(DoctorId))
+  primaryDoctorId: Schema.optional(Schema.NullOr(DoctorId)),
+  gender: Schema.optional(Schema.NullOr(Gender)),
+  bloodGroup: Schema.optional(Schema.NullOr(BloodGroup)),
+  address: Schema.optional(Schema.NullOr(Address))
 })
 /** @since 0.1.0 @category inputs */
 export type UpdatePatient = typeof UpdatePatient.Encoded

@@ -7,21 +7,18 @@ import { randomUUID } from "node:crypto"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type { Actor } from "./Actor.js"
-import { zoned } from "./Availability.js"
-import type { Clinic } from "./Clinic.js"
-import { Conflict, type FieldIssue, type Inactive, NotFound, type PermissionDenied, type Unauthenticated, type ValidationError } from "./Errors.js"
+import { Conflict, type Inactive, NotFound, type PermissionDenied, type Unauthenticated, type ValidationError } from "./Errors.js"
 import { FieldCrypto } from "./FieldCrypto.js"
 import { type ClinicId, type DoctorId, PatientId } from "./Ids.js"
 import { clinicOperation } from "./internal/operation.js"
-import { decode, rawString } from "./internal/validation.js"
+import { contextIssues, newPatientRow, phoneOf } from "./internal/patients.js"
+import { decode } from "./internal/validation.js"
 import { CreatePatient, NationalId, Patient, PatientSearch, UpdatePatient } from "./Patient.js"
-import { normalizePhone } from "./Phone.js"
 import { type PatientRow, Storage } from "./Storage.js"
 
 type Refusal = PermissionDenied | Inactive | Unauthenticated
@@ -52,24 +49,6 @@ const BlockInput = Schema.Struct({
 })
 const NationalIdInput = Schema.Struct({ nationalId: NationalId })
 
-/** Today's date (`YYYY-MM-DD`) in the clinic's zone. */
-const today = (timeZone: string, now: number) => zoned.date(timeZone, now)
-
-/** Checks that need the clinic or the clock, run on raw input beside schema decoding. */
-const contextIssues = (clinic: Clinic, now: number, input: unknown): Array<FieldIssue> => {
-  const issues: Array<FieldIssue> = []
-  const phone = rawString(input, "phone")
-  if (phone !== undefined && phone.trim() !== "") {
-    const normalized = normalizePhone(phone, clinic.settings.defaultPhoneRegion)
-    if (Either.isLeft(normalized)) issues.push({ path: "phone", message: normalized.left })
-  }
-  const dob = rawString(input, "dateOfBirth")
-  if (dob !== undefined && dob > today(clinic.timeZone, now)) {
-    issues.push({ path: "dateOfBirth", message: "must not be in the future" })
-  }
-  return issues
-}
-
 /** @since 0.1.0 @category constructors */
 export const make: Effect.Effect<Patients, never, Storage | FieldCrypto> = Effect.gen(function*() {
   const storage = yield* Storage
@@ -93,6 +72,9 @@ export const make: Effect.Effect<Patients, never, Storage | FieldCrypto> = Effec
         blocked: row.blocked,
         blockedReason: Option.fromNullable(row.blockedReason),
         primaryDoctorId: Option.fromNullable(row.primaryDoctorId),
+        gender: Option.fromNullable(row.gender),
+        bloodGroup: Option.fromNullable(row.bloodGroup),
+        address: Option.fromNullable(row.address),
         createdAt: row.createdAt
       })
     })
@@ -119,9 +101,6 @@ export const make: Effect.Effect<Patients, never, Storage | FieldCrypto> = Effec
       return found.value
     })
 
-  const phoneOf = (clinic: Clinic, phone: string) =>
-    Either.getOrThrow(normalizePhone(phone, clinic.settings.defaultPhoneRegion))
-
   const setBlocked = (row: PatientRow, blocked: boolean, reason: string | null) =>
     ({ ...row, blocked, blockedReason: reason })
 
@@ -134,17 +113,8 @@ export const make: Effect.Effect<Patients, never, Storage | FieldCrypto> = Effec
           yield* checkDoctor(clinic.id, valid.primaryDoctorId)
           const id = PatientId.make(randomUUID())
           const row: PatientRow = {
-            id,
-            clinicId: clinic.id,
-            fullName: valid.fullName,
-            phone: phoneOf(clinic, valid.phone),
-            email: valid.email ?? null,
-            dateOfBirth: valid.dateOfBirth ?? null,
-            ...(yield* sealNationalId(clinicRow.dataKey, clinic.id, id, valid.nationalId ?? null)),
-            blocked: false,
-            blockedReason: null,
-            primaryDoctorId: valid.primaryDoctorId ?? null,
-            createdAt: now
+            ...newPatientRow(clinic, id, valid, now),
+            ...(yield* sealNationalId(clinicRow.dataKey, clinic.id, id, valid.nationalId ?? null))
           }
           yield* storage.patients.insert(row)
           return yield* toPatient(clinicRow.dataKey, row)
@@ -181,6 +151,9 @@ export const make: Effect.Effect<Patients, never, Storage | FieldCrypto> = Effec
             email: valid.email === undefined ? row.email : valid.email,
             dateOfBirth: valid.dateOfBirth === undefined ? row.dateOfBirth : valid.dateOfBirth,
             primaryDoctorId: valid.primaryDoctorId === undefined ? row.primaryDoctorId : valid.primaryDoctorId,
+            gender: valid.gender === undefined ? row.gender : valid.gender,
+            bloodGroup: valid.bloodGroup === undefined ? row.bloodGroup : valid.bloodGroup,
+            address: valid.address === undefined ? row.address : valid.address,
             ...(valid.nationalId === undefined
               ? {}
               : yield* sealNationalId(clinicRow.dataKey, clinic.id, row.id, valid.nationalId))

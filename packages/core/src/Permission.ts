@@ -43,7 +43,8 @@ export const libraryKeys = [
   "reminders.delete",
   "audit.view",
   "appointments.override",
-  "billing.refund"
+  "billing.refund",
+  "appointments.import"
 ] as const
 
 type SeedKey = { [M in keyof typeof seedModules]: `${M}.${(typeof seedModules)[M][number]}` }[keyof typeof seedModules]

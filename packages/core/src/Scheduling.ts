@@ -14,7 +14,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type { Actor } from "./Actor.js"
-import { Appointment, AppointmentStatus, canTransition } from "./Appointment.js"
+import { Appointment, AppointmentNotes, AppointmentStatus, canTransition } from "./Appointment.js"
 import * as Availability from "./Availability.js"
 import { Conflict, type Inactive, NotFound, type PermissionDenied, type Unauthenticated, type ValidationError } from "./Errors.js"
 import { FieldCrypto } from "./FieldCrypto.js"
@@ -67,7 +67,7 @@ export const BookInput = Schema.Struct({
   /** Required without a service; with one, the end is start + the service's duration. */
   end: Schema.optional(Instant),
   roomIds: Schema.optionalWith(Schema.Array(RoomId), { default: () => [] }),
-  notes: Schema.optional(Schema.String.pipe(Schema.maxLength(2000))),
+  notes: Schema.optional(AppointmentNotes),
   idempotencyKey: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200))),
   /** Book outside working time (needs `appointments.override`; audited as such). */
   override: Schema.optionalWith(Schema.Boolean, { default: () => false })
@@ -399,6 +399,9 @@ export const make: Effect.Effect<Scheduling, never, Storage | BillingStorage | F
               blocked: false,
               blockedReason: null,
               primaryDoctorId: null,
+              gender: null,
+              bloodGroup: null,
+              address: null,
               createdAt: now
             })
           }

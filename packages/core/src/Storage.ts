@@ -18,6 +18,7 @@ import type { Conflict } from "./Errors.js"
 import type { AppointmentId, ClinicId, DoctorId, PatientId, RoomId, ServiceId, StaffId } from "./Ids.js"
 import type { Window } from "./Page.js"
 import type { ReminderRepository } from "./ReminderStorage.js"
+import type { ExportRepository, ImportKeyRepository } from "./TransferStorage.js"
 import type { DoctorRules, Holiday } from "./Schedule.js"
 import type { Role, StaffAccount, StaffStatus } from "./StaffAccount.js"
 
@@ -40,6 +41,9 @@ export interface PatientRow {
   readonly blocked: boolean
   readonly blockedReason: string | null
   readonly primaryDoctorId: DoctorId | null
+  readonly gender: string | null
+  readonly bloodGroup: string | null
+  readonly address: string | null
   readonly createdAt: number
 }
 
@@ -359,6 +363,10 @@ export interface Storage {
    * this repository provide it, and `Clinics.list` dies with a clear message without it.
    */
   readonly allClinics?: (() => Effect.Effect<ReadonlyArray<Clinic>>) | undefined
+  /** Export streams; optional like `reminders` (export operations die with a clear message without it). */
+  readonly exports?: ExportRepository | undefined
+  /** Import keys; optional like `reminders` (import operations die with a clear message without it). */
+  readonly importKeys?: ImportKeyRepository | undefined
   /** Finds a clinic by its slug, outside any tenant (for login and public requests). */
   readonly clinicBySlug: (slug: string) => Effect.Effect<Option.Option<ClinicRow>>
   readonly transaction: (clinicId: ClinicId) => <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>

@@ -30,6 +30,7 @@ import scheduling from "./migrations/0003_scheduling.js"
 import versions from "./migrations/0004_versions.js"
 import billing from "./migrations/0005_billing.js"
 import reminders from "./migrations/0006_reminders.js"
+import exportImport from "./migrations/0007_export_import.js"
 import platformScan from "./migrations/0010_platform_scan.js"
 import tenantProof from "./migrations/0011_tenant_proof.js"
 import * as Tenancy from "./Tenancy.js"
@@ -106,6 +107,7 @@ export const migrations = Migrator.fromRecord({
   "0004_versions": versions,
   "0005_billing": billing,
   "0006_reminders": reminders,
+  "0007_export_import": exportImport,
   "0010_platform_scan": platformScan,
   "0011_tenant_proof": tenantProof
 })

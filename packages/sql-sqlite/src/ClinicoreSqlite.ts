@@ -26,6 +26,7 @@ import scheduling from "./migrations/0003_scheduling.js"
 import versions from "./migrations/0004_versions.js"
 import billing from "./migrations/0005_billing.js"
 import reminders from "./migrations/0006_reminders.js"
+import exportImport from "./migrations/0007_export_import.js"
 
 /** @since 0.1.0 @category models */
 export interface SqliteConfig {
@@ -80,7 +81,8 @@ export const migrations = Migrator.fromRecord({
   "0003_scheduling": scheduling,
   "0004_versions": versions,
   "0005_billing": billing,
-  "0006_reminders": reminders
+  "0006_reminders": reminders,
+  "0007_export_import": exportImport
 })
 
 /**

@@ -11,11 +11,13 @@ import { expect, it } from "@effect/vitest"
 import * as SqlClient from "@effect/sql/SqlClient"
 import Sqlite from "better-sqlite3"
 import * as Cause from "effect/Cause"
+import * as Chunk from "effect/Chunk"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
 import { ClinicoreSqlite } from "../src/index.js"
 import { freshFile } from "./utils/layer.js"
 
@@ -140,3 +142,24 @@ it.effect("connections of one process take turns without blocking each other's f
     // Days written three times: read the earlier write each time (one writer at a time).
     expect(holidays.filter((h) => h.name === "Closed 1")).toHaveLength(28)
   }).pipe(Effect.scoped))
+
+it.effect("sql.stream steps through a result a batch at a time, inside a transaction too, and closes early", () =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const all = yield* Stream.runCollect(sql<{ n: number }>`WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 5000)
+      SELECT n FROM s`.stream)
+    expect(Chunk.size(all)).toBe(5000)
+    expect(Chunk.unsafeLast(all)).toEqual({ n: 5000 })
+    // Batches of at most 512 rows: the whole result is never read at once.
+    const sizes = yield* sql<{ n: number }>`WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 2000)
+      SELECT n FROM s`.stream.pipe(Stream.chunks, Stream.map(Chunk.size), Stream.runCollect)
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(512)
+    // Taken early, inside a transaction: the statement is closed and the connection usable again.
+    const firstThree = yield* sql.withTransaction(Effect.gen(function*() {
+      const taken = yield* Stream.runCollect(Stream.take(sql<{ n: number }>`WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 100000)
+        SELECT n FROM s`.stream, 3))
+      yield* sql`SELECT 1`
+      return taken
+    }))
+    expect(Chunk.toReadonlyArray(firstThree)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }])
+  }).pipe(Effect.provide(ClinicoreSqlite.layer({ filename: freshFile() }))))

@@ -17,6 +17,8 @@ import * as Catalog from "./internal/catalog.js"
 import * as Clinics from "./internal/clinics.js"
 import * as Context from "./internal/context.js"
 import * as Doctors from "./internal/doctors.js"
+import * as Exports from "./internal/exports.js"
+import * as ImportKeys from "./internal/importKeys.js"
 import * as Patients from "./internal/patients.js"
 import * as Schedules from "./internal/schedules.js"
 import * as Staff from "./internal/staff.js"
@@ -45,6 +47,8 @@ export const make = (dialect: Dialect): Effect.Effect<Repositories, never, SqlCl
       audit: Audit.make(context),
       schedules: Schedules.make(context),
       catalog: Catalog.make(context),
-      appointments: Appointments.make(context)
+      appointments: Appointments.make(context),
+      exports: Exports.make(context),
+      importKeys: ImportKeys.make(context)
     }
   })

@@ -18,6 +18,7 @@ import { billing, concurrentIssues as issueRace } from "./internal/conformance/b
 import { booking } from "./internal/conformance/booking.js"
 import { privilege } from "./internal/conformance/privilege.js"
 import { model } from "./internal/conformance/model.js"
+import { exportImport } from "./internal/conformance/exportImport.js"
 import { concurrentInserts as overlapRace, overlap } from "./internal/conformance/overlap.js"
 import { reminders } from "./internal/conformance/reminders.js"
 import { scheduling } from "./internal/conformance/scheduling.js"
@@ -59,6 +60,7 @@ export const suite = <E>(
       model(it, options.modelRuns ?? 30)
       billing(it, { modelRuns: options.billingModelRuns ?? options.modelRuns ?? 30 })
       reminders(it)
+      exportImport(it)
     })
   })
 

@@ -14,6 +14,8 @@ import { Billing } from "@clinicore/core/Billing"
 import { Catalog } from "@clinicore/core/Catalog"
 import { Clinics } from "@clinicore/core/Clinics"
 import { Doctors } from "@clinicore/core/Doctors"
+import { Export } from "@clinicore/core/Export"
+import { Import } from "@clinicore/core/Import"
 import type { ClinicId, StaffId } from "@clinicore/core/Ids"
 import type { ClinicOperation, PlatformOperation } from "@clinicore/core/Operations"
 import * as Notifier from "@clinicore/core/Notifier"
@@ -27,6 +29,7 @@ import type { StaffAccount } from "@clinicore/core/StaffAccount"
 import * as FieldCrypto from "@clinicore/core/FieldCrypto"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
 
 let counter = 0
 /** A slug no other fixture in this process uses. @since 0.1.0 @category fixtures */
@@ -207,7 +210,19 @@ export const everyOperation = (ids: {
   "Billing.createExpense": Effect.flatMap(Billing, (s) =>
     s.createExpense({ category: "supplies", amountMinor: 2500, date: "2030-01-07" })),
   "Billing.listExpenses": Effect.flatMap(Billing, (s) => s.listExpenses({ from: "2030-01-01", to: "2030-12-31" })),
-  "Billing.deleteExpense": Effect.flatMap(Billing, (s) => s.deleteExpense(ids.expenseId))
+  "Billing.deleteExpense": Effect.flatMap(Billing, (s) => s.deleteExpense(ids.expenseId)),
+  "Export.patients": Effect.flatMap(Export, (s) => Stream.runDrain(s.patients())),
+  "Export.appointments": Effect.flatMap(Export, (s) => Stream.runDrain(s.appointments({ range: "this_week" }))),
+  "Export.invoices": Effect.flatMap(Export, (s) => Stream.runDrain(s.invoices())),
+  "Export.payments": Effect.flatMap(Export, (s) => Stream.runDrain(s.payments())),
+  "Export.calendar": Effect.flatMap(Export, (s) => s.calendar({ doctorId: ids.doctorId, range: "this_month" })),
+  "Import.patients": Effect.flatMap(Import, (s) =>
+    s.patients({
+      csv: `ID,Full Name,Phone\r\nfixture-${counter++},Imported Patient,+1 212 555 ${String(1000 + (counter++ % 9000))}\r\n`,
+      mode: "accept_valid"
+    })),
+  "Import.appointments": Effect.flatMap(Import, (s) =>
+    s.appointments({ csv: "ID,Patient Name,Doctor Name,Start Time,End Time,Status,Notes\r\n" }))
 })
 
 /**
@@ -332,6 +347,8 @@ export type Services =
   | Scheduling
   | Billing
   | Reminders
+  | Export
+  | Import
 
 /** Platform operations run by a clinic's user are refused too; these take a clinic id. @since 0.1.0 @category fixtures */
 export const everyPlatformOperation = (

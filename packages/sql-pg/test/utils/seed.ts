@@ -120,6 +120,8 @@ export const seedClinic = (label: string, patientCount = 1) =>
         channel: "sms", template: { body: "Hello {{patient.name}}" }, createdAt: now })
       yield* reminders.insertCampaign(campaign)
       yield* reminders.insertContacts([new Contact({ ...common, id: randomUUID() as ContactId, campaignId: campaign.id, dueAt: start })])
+      // Import keys: the patient as if it had been imported.
+      yield* storage.importKeys!.claim(clinic.id, "patient", `seed-${patients[0]!.id}`, patients[0]!.id, now)
     }).pipe(storage.transaction(clinic.id), Effect.orDie)
 
     const raw = yield* RawAccess

@@ -24,6 +24,9 @@ const PatientRow = Schema.transform(
     blocked: Bool,
     blocked_reason: NullableText,
     primary_doctor_id: NullableText,
+    gender: NullableText,
+    blood_group: NullableText,
+    address: NullableText,
     created_at: Instant
   }),
   Schema.Struct({
@@ -38,6 +41,9 @@ const PatientRow = Schema.transform(
     blocked: Schema.Boolean,
     blockedReason: NullableText,
     primaryDoctorId: Schema.NullOr(DoctorId),
+    gender: NullableText,
+    bloodGroup: NullableText,
+    address: NullableText,
     createdAt: Schema.Number
   }),
   {
@@ -54,6 +60,9 @@ const PatientRow = Schema.transform(
       blocked: r.blocked,
       blockedReason: r.blocked_reason,
       primaryDoctorId: r.primary_doctor_id,
+      gender: r.gender,
+      bloodGroup: r.blood_group,
+      address: r.address,
       createdAt: r.created_at
     }),
     encode: (p) => ({
@@ -68,10 +77,16 @@ const PatientRow = Schema.transform(
       blocked: p.blocked,
       blocked_reason: p.blockedReason,
       primary_doctor_id: p.primaryDoctorId,
+      gender: p.gender,
+      blood_group: p.bloodGroup,
+      address: p.address,
       created_at: p.createdAt
     })
   }
 )
+
+/** @internal */
+export const decodePatientRow = Schema.decodeUnknownSync(PatientRow)
 
 const firstPatient = first(PatientRow)
 const allPatients = all(PatientRow)
@@ -97,10 +112,10 @@ export const make = (context: Context): Storage.PatientRepository => {
     insert: (p) =>
       guard(
         sql`INSERT INTO patients (clinic_id, id, full_name, phone, email, date_of_birth, national_id_cipher,
-              national_id_index, blocked, blocked_reason, primary_doctor_id, created_at)
+              national_id_index, blocked, blocked_reason, primary_doctor_id, gender, blood_group, address, created_at)
             VALUES (${p.clinicId}, ${p.id}, ${p.fullName}, ${p.phone}, ${p.email}, ${p.dateOfBirth},
               ${p.nationalIdCipher}, ${p.nationalIdIndex}, ${dialect.bool(p.blocked)}, ${p.blockedReason},
-              ${p.primaryDoctorId}, ${dialect.instant(p.createdAt)})`,
+              ${p.primaryDoctorId}, ${p.gender}, ${p.bloodGroup}, ${p.address}, ${dialect.instant(p.createdAt)})`,
         conflicts(p)
       ),
     findById: (clinicId, id) =>
@@ -127,7 +142,8 @@ export const make = (context: Context): Storage.PatientRepository => {
         sql`UPDATE patients SET full_name = ${p.fullName}, phone = ${p.phone}, email = ${p.email},
             date_of_birth = ${p.dateOfBirth}, national_id_cipher = ${p.nationalIdCipher},
             national_id_index = ${p.nationalIdIndex}, blocked = ${dialect.bool(p.blocked)},
-            blocked_reason = ${p.blockedReason}, primary_doctor_id = ${p.primaryDoctorId}
+            blocked_reason = ${p.blockedReason}, primary_doctor_id = ${p.primaryDoctorId},
+            gender = ${p.gender}, blood_group = ${p.bloodGroup}, address = ${p.address}
             WHERE clinic_id = ${p.clinicId} AND id = ${p.id}`,
         conflicts(p)
       ).pipe(Effect.asVoid),
