@@ -125,7 +125,10 @@ export const operations = {
   "Billing.getPaymentPlan": op("billing.view", "none", "PaymentPlan"),
   "Billing.createExpense": op("billing.create", "write", "Expense"),
   "Billing.listExpenses": op("billing.view", "none", "Expense"),
-  "Billing.deleteExpense": op("billing.delete", "write", "Expense")
+  "Billing.deleteExpense": op("billing.delete", "write", "Expense"),
+  "Analytics.dashboard": op("analytics.dashboard", "none", "Dashboard"),
+  "Analytics.report": op("analytics.reports", "none", "Report"),
+  "Analytics.exportReport": op("analytics.export", "read", "Report")
 } as const satisfies Record<string, OperationSpec>
 
 /** @since 0.1.0 @category registry */

@@ -1,0 +1,129 @@
+/**
+ * The analytics storage port: aggregates computed by the database (`count`, `sum` with `GROUP
+ * BY`), never by loading rows. Which statuses count, where periods and aging buckets begin (as
+ * instants in the clinic's zone) and what the sums mean are decided in core (`Report`, `Period`)
+ * and passed in; the storage only counts and sums what it is told to. Adapters provide it beside
+ * `Storage`; its methods run on the connection of the current `Storage.transaction`, so they see
+ * the clinic its tenant setting names, and every query scopes by the clinic id as well.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import type { AppointmentStatus } from "./Appointment.js"
+import type { ClinicId } from "./Ids.js"
+import type { InvoiceStatus } from "./Invoice.js"
+import type { PaymentStatus } from "./Payment.js"
+import type { ReminderStatus } from "./Reminder.js"
+
+/** Instants `[start, end)`. @since 0.1.0 @category models */
+export interface Span {
+  readonly start: number
+  readonly end: number
+}
+
+/** @since 0.1.0 @category models */
+export interface DashboardQuery extends Span {
+  /** Upcoming appointments start at or after this instant (and before `end`). */
+  readonly upcomingFrom: number
+  readonly upcomingStatuses: ReadonlyArray<AppointmentStatus>
+  readonly completedStatuses: ReadonlyArray<AppointmentStatus>
+  /** Payments received (`paid_at`) in the span with these statuses. */
+  readonly revenueStatuses: ReadonlyArray<PaymentStatus>
+  /** Payments with these statuses now, whenever recorded. */
+  readonly pendingPaymentStatuses: ReadonlyArray<PaymentStatus>
+  readonly pendingReminderStatuses: ReadonlyArray<ReminderStatus>
+}
+
+/** @since 0.1.0 @category models */
+export interface DashboardSums {
+  /** Appointments starting in the span. */
+  readonly appointments: number
+  readonly upcoming: number
+  readonly completed: number
+  /** Sums of `amount` and `refunded` of the revenue payments. */
+  readonly revenueAmountMinor: number
+  readonly revenueRefundedMinor: number
+  readonly pendingPayments: number
+  readonly pendingPaymentsMinor: number
+  readonly pendingReminders: number
+}
+
+/** Payment sums of one group. @since 0.1.0 @category models */
+export interface PaymentSums {
+  readonly payments: number
+  readonly amountMinor: number
+  readonly refundedMinor: number
+}
+
+/**
+ * Buckets given by ascending boundaries: a value below `boundaries[0]` is in bucket 0, one at or
+ * above `boundaries[i − 1]` and below `boundaries[i]` in bucket `i`, one at or above the last in
+ * bucket `boundaries.length`.
+ *
+ * @since 0.1.0 @category models
+ */
+export interface Bucketed<B> {
+  readonly boundaries: ReadonlyArray<B>
+}
+
+/** @since 0.1.0 @category models */
+export interface ReceivablesQuery extends Bucketed<number> {
+  readonly statuses: ReadonlyArray<InvoiceStatus>
+  /** Clinic-local today: an invoice due before it is overdue. */
+  readonly today: string
+}
+
+/** @since 0.1.0 @category models */
+export interface ReceivableSums {
+  readonly bucket: number
+  readonly invoices: number
+  readonly balanceMinor: number
+  readonly overdueInvoices: number
+  readonly overdueMinor: number
+}
+
+/** @since 0.1.0 @category ports */
+export interface AnalyticsStorage {
+  /** The dashboard's counts and sums, in one statement. */
+  readonly dashboard: (clinicId: ClinicId, query: DashboardQuery) => Effect.Effect<DashboardSums>
+  /** Revenue payments received in the span, summed per bucket of `paid_at` (empty buckets absent). */
+  readonly revenueByPeriod: (
+    clinicId: ClinicId,
+    query: Span & Bucketed<number> & { readonly statuses: ReadonlyArray<PaymentStatus> }
+  ) => Effect.Effect<ReadonlyArray<PaymentSums & { readonly bucket: number }>>
+  /**
+   * Revenue payments received in the span, summed per doctor or service of their appointment (the
+   * payment's own, else its invoice's); `id: null` for payments with none.
+   */
+  readonly revenueBy: (
+    clinicId: ClinicId,
+    by: "doctor" | "service",
+    query: Span & { readonly statuses: ReadonlyArray<PaymentStatus> }
+  ) => Effect.Effect<ReadonlyArray<PaymentSums & { readonly id: string | null; readonly name: string | null }>>
+  /** Open invoices summed per bucket of `issued_at`, with the overdue part of each. */
+  readonly receivables: (clinicId: ClinicId, query: ReceivablesQuery) => Effect.Effect<ReadonlyArray<ReceivableSums>>
+  /** Appointments starting in the span with these statuses, counted per doctor and status. */
+  readonly appointmentsByDoctor: (
+    clinicId: ClinicId,
+    query: Span & { readonly statuses: ReadonlyArray<AppointmentStatus> }
+  ) => Effect.Effect<ReadonlyArray<{ readonly doctorId: string; readonly status: AppointmentStatus; readonly count: number }>>
+  /**
+   * Per doctor, the milliseconds of appointments with these statuses inside the span (each
+   * appointment clipped to it).
+   */
+  readonly bookedTime: (
+    clinicId: ClinicId,
+    query: Span & { readonly statuses: ReadonlyArray<AppointmentStatus> }
+  ) => Effect.Effect<ReadonlyArray<{ readonly doctorId: string; readonly bookedMs: number }>>
+  /** Expenses dated `firstDate` to `lastDate` (local dates), summed per bucket of their date. */
+  readonly expensesByPeriod: (
+    clinicId: ClinicId,
+    query: Bucketed<string> & { readonly firstDate: string; readonly lastDate: string }
+  ) => Effect.Effect<ReadonlyArray<{ readonly bucket: number; readonly expenses: number; readonly amountMinor: number }>>
+}
+
+/** @since 0.1.0 @category tags */
+export const AnalyticsStorage: Context.Tag<AnalyticsStorage, AnalyticsStorage> = Context.GenericTag<AnalyticsStorage>(
+  "@clinicore/core/AnalyticsStorage"
+)

@@ -1,0 +1,234 @@
+/**
+ * The dashboard and each report, from the storage's sums and the rules of `Report` and `Period`.
+ */
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import { upcomingStatuses } from "../../Appointment.js"
+import type { AnalyticsStorage, PaymentSums } from "../../AnalyticsStorage.js"
+import type { Clinic } from "../../Clinic.js"
+import type { DoctorId } from "../../Ids.js"
+import * as Period from "../../Period.js"
+import {
+  agingBoundaries,
+  agingBucketAt,
+  agingBuckets,
+  attendedStatuses,
+  bookedStatuses,
+  completedStatuses,
+  type Dashboard,
+  type NoShowRow,
+  noShowStatuses,
+  pendingPaymentStatuses,
+  pendingReminderStatuses,
+  rate,
+  receivableStatuses,
+  type Report,
+  type ReportInput,
+  revenueStatuses,
+  workingMinutes
+} from "../../Report.js"
+import { emptyRules } from "../../Schedule.js"
+import type { Storage } from "../../Storage.js"
+import { zoned } from "../../Availability.js"
+
+type Decoded = typeof import("../../Report.js").ReportInput.Type
+
+const MINUTE = 60_000
+
+/** Revenue of a group of payments: what was paid, less what was refunded of it. */
+const revenueOf = (s: PaymentSums) => s.amountMinor - s.refundedMinor
+
+/** @internal */
+export const dashboard = (analytics: AnalyticsStorage, clinic: Clinic, from: string, to: string, now: number): Effect.Effect<Dashboard> => {
+  const r = Period.range(clinic.timeZone, from, to)
+  return Effect.map(
+    analytics.dashboard(clinic.id, {
+      start: r.start,
+      end: r.end,
+      upcomingFrom: Math.max(now, r.start),
+      upcomingStatuses,
+      completedStatuses,
+      revenueStatuses,
+      pendingPaymentStatuses,
+      pendingReminderStatuses
+    }),
+    (sums) => ({
+      from,
+      to,
+      zone: clinic.timeZone,
+      currency: clinic.currency,
+      start: r.start,
+      end: r.end,
+      asOf: now,
+      totalAppointments: sums.appointments,
+      upcomingAppointments: sums.upcoming,
+      completedAppointments: sums.completed,
+      revenueMinor: sums.revenueAmountMinor - sums.revenueRefundedMinor,
+      pendingPayments: { count: sums.pendingPayments, amountMinor: sums.pendingPaymentsMinor },
+      pendingReminders: sums.pendingReminders
+    })
+  )
+}
+
+const revenuePerPeriod = (analytics: AnalyticsStorage, clinic: Clinic, ps: ReadonlyArray<Period.Period>) =>
+  Effect.map(
+    analytics.revenueByPeriod(clinic.id, {
+      start: ps[0]!.start,
+      end: ps[ps.length - 1]!.end,
+      boundaries: Period.boundaries(ps),
+      statuses: revenueStatuses
+    }),
+    (rows) => {
+      const byBucket = new Map(rows.map((r) => [r.bucket, r]))
+      return ps.map((p, i) => {
+        const s = byBucket.get(i)
+        return { ...p, payments: s?.payments ?? 0, revenueMinor: s === undefined ? 0 : revenueOf(s) }
+      })
+    }
+  )
+
+/** The doctors a per-doctor report names: every active one, and any other the figures mention. */
+const doctorsNamed = (storage: Storage, clinic: Clinic, mentioned: ReadonlyArray<string>) =>
+  Effect.map(storage.doctors.list(clinic.id, {}), (doctors) => {
+    const ids = new Set(mentioned)
+    return doctors.filter((d) => d.active || ids.has(d.id))
+  })
+
+/** @internal */
+export const report = (
+  deps: { readonly storage: Storage; readonly analytics: AnalyticsStorage },
+  clinic: Clinic,
+  input: Decoded,
+  now: number
+): Effect.Effect<Report> => {
+  const { analytics, storage } = deps
+  const head = { currency: clinic.currency, zone: clinic.timeZone }
+  const zone = clinic.timeZone
+  switch (input.kind) {
+    case "revenue_by_period":
+      return Effect.map(
+        revenuePerPeriod(analytics, clinic, Period.periods(zone, input.from, input.to, input.granularity)),
+        (rows): Report => ({ ...head, kind: input.kind, from: input.from, to: input.to, granularity: input.granularity, rows })
+      )
+    case "revenue_by_doctor":
+    case "revenue_by_service": {
+      const r = Period.range(zone, input.from, input.to)
+      return Effect.map(
+        analytics.revenueBy(clinic.id, input.kind === "revenue_by_doctor" ? "doctor" : "service", {
+          start: r.start,
+          end: r.end,
+          statuses: revenueStatuses
+        }),
+        (rows): Report => ({
+          ...head,
+          kind: input.kind,
+          from: input.from,
+          to: input.to,
+          rows: rows
+            .map((g) => ({ id: g.id, name: g.name, payments: g.payments, revenueMinor: revenueOf(g) }))
+            .sort((a, b) => b.revenueMinor - a.revenueMinor || String(a.name).localeCompare(String(b.name)))
+        })
+      )
+    }
+    case "receivables": {
+      const today = zoned.date(zone, now)
+      return Effect.map(
+        analytics.receivables(clinic.id, { statuses: receivableStatuses, boundaries: agingBoundaries(zone, today), today }),
+        (sums): Report => {
+          const byBucket = new Map(sums.map((s) => [agingBucketAt(s.bucket), s]))
+          return {
+            ...head,
+            kind: "receivables",
+            asOf: today,
+            rows: agingBuckets.map((bucket) => {
+              const s = byBucket.get(bucket)
+              return {
+                bucket,
+                invoices: s?.invoices ?? 0,
+                outstandingMinor: s?.balanceMinor ?? 0,
+                overdueInvoices: s?.overdueInvoices ?? 0,
+                overdueMinor: s?.overdueMinor ?? 0
+              }
+            })
+          }
+        }
+      )
+    }
+    case "no_shows": {
+      const r = Period.range(zone, input.from, input.to)
+      return Effect.gen(function*() {
+        const counts = yield* analytics.appointmentsByDoctor(clinic.id, {
+          start: r.start,
+          end: r.end,
+          statuses: [...attendedStatuses, ...noShowStatuses]
+        })
+        const doctors = yield* doctorsNamed(storage, clinic, counts.map((c) => c.doctorId))
+        const row = (doctorId: string | null, doctorName: string | null, mine: typeof counts): NoShowRow => {
+          const completed = mine.filter((c) => attendedStatuses.includes(c.status)).reduce((n, c) => n + c.count, 0)
+          const noShows = mine.filter((c) => noShowStatuses.includes(c.status)).reduce((n, c) => n + c.count, 0)
+          return { doctorId, doctorName, completed, noShows, rate: rate(noShows, completed + noShows) }
+        }
+        return {
+          ...head,
+          kind: "no_shows",
+          from: input.from,
+          to: input.to,
+          rows: doctors.map((d) => row(d.id, d.name, counts.filter((c) => c.doctorId === d.id))),
+          total: row(null, null, counts)
+        }
+      })
+    }
+    case "utilisation": {
+      const r = Period.range(zone, input.from, input.to)
+      return Effect.gen(function*() {
+        const booked = yield* analytics.bookedTime(clinic.id, { start: r.start, end: r.end, statuses: bookedStatuses })
+        const doctors = yield* doctorsNamed(storage, clinic, booked.map((b) => b.doctorId))
+        const facts = yield* storage.schedules.facts(clinic.id, doctors.map((d) => d.id as DoctorId))
+        const holidays = (yield* storage.schedules.holidays(clinic.id, Period.addDays(input.from, -1), Period.addDays(input.to, 1)))
+          .map((h) => h.date)
+        const rules = new Map(facts.map((f) => [f.doctor.id as string, f.rules]))
+        const bookedOf = new Map(booked.map((b) => [b.doctorId, b.bookedMs]))
+        return {
+          ...head,
+          kind: "utilisation",
+          from: input.from,
+          to: input.to,
+          rows: doctors.map((d) => {
+            const own = Option.getOrElse(rules.get(d.id) ?? Option.none(), () => emptyRules)
+            const working = workingMinutes(zone, own, holidays, r.start, r.end)
+            const bookedMinutes = (bookedOf.get(d.id) ?? 0) / MINUTE
+            return { doctorId: d.id, doctorName: d.name, bookedMinutes, workingMinutes: working, utilisation: rate(bookedMinutes, working) }
+          })
+        }
+      })
+    }
+    case "expenses": {
+      const ps = Period.periods(zone, input.from, input.to, input.granularity)
+      return Effect.gen(function*() {
+        const revenue = yield* revenuePerPeriod(analytics, clinic, ps)
+        const expenses = yield* analytics.expensesByPeriod(clinic.id, {
+          firstDate: input.from,
+          lastDate: input.to,
+          boundaries: Period.dateBoundaries(ps)
+        })
+        const byBucket = new Map(expenses.map((e) => [e.bucket, e.amountMinor]))
+        return {
+          ...head,
+          kind: "expenses",
+          from: input.from,
+          to: input.to,
+          granularity: input.granularity,
+          rows: revenue.map((p, i) => {
+            const expensesMinor = byBucket.get(i) ?? 0
+            const { payments: _, ...period } = p
+            return { ...period, expensesMinor, netMinor: p.revenueMinor - expensesMinor }
+          })
+        }
+      })
+    }
+  }
+}
+
+/** What the audit trail records of an export: the report's kind. */
+export const kindOf = (input: ReportInput): string | null =>
+  typeof input === "object" && input !== null && typeof input.kind === "string" ? input.kind : null
