@@ -10,6 +10,8 @@ import * as ReminderRepository from "@clinicore/sql/ReminderRepository"
 import * as Repositories from "@clinicore/sql/Repositories"
 import * as BillingRepository from "@clinicore/sql/BillingRepository"
 import { BillingStorage } from "@clinicore/core/BillingStorage"
+import * as AnalyticsRepository from "@clinicore/sql/AnalyticsRepository"
+import { AnalyticsStorage } from "@clinicore/core/AnalyticsStorage"
 import { type Dialect, orDieOnSqlError } from "@clinicore/sql/Dialect"
 import type { ClinicId } from "@clinicore/core/Ids"
 import { Storage } from "@clinicore/core/Storage"
@@ -30,6 +32,7 @@ import scheduling from "./migrations/0003_scheduling.js"
 import versions from "./migrations/0004_versions.js"
 import billing from "./migrations/0005_billing.js"
 import reminders from "./migrations/0006_reminders.js"
+import analytics from "./migrations/0008_analytics.js"
 
 /** @since 0.1.0 @category models */
 export interface PgConfig {
@@ -61,6 +64,7 @@ export const dialect: Dialect = {
   busyOverlaps: (sql, alias, from, to) =>
     sql`tstzrange(${sql.literal(alias)}.busy_start, ${sql.literal(alias)}.busy_end, '[)')
       && tstzrange(${new Date(from)}::timestamptz, ${new Date(to)}::timestamptz, '[)')`,
+  epochMs: (sql, column) => sql.literal(`(extract(epoch FROM ${column}) * 1000)`),
   // Two transactions inserting overlapping rows at once each find the other's uncommitted row
   // while checking an exclusion constraint and wait for it: a deadlock, broken only after
   // deadlock_timeout by aborting one (and again when that one retries while the other is still
@@ -102,7 +106,8 @@ export const migrations = Migrator.fromRecord({
   "0003_scheduling": scheduling,
   "0004_versions": versions,
   "0005_billing": billing,
-  "0006_reminders": reminders
+  "0006_reminders": reminders,
+  "0008_analytics": analytics
 })
 
 /**
@@ -214,9 +219,10 @@ const migrate = (config: PgConfig): Layer.Layer<never, SqlError | Migrator.Migra
  */
 export const layer = (
   config: PgConfig
-): Layer.Layer<Storage | BillingStorage | SqlClient.SqlClient, SqlError | Migrator.MigrationError> =>
+): Layer.Layer<Storage | BillingStorage | AnalyticsStorage | SqlClient.SqlClient, SqlError | Migrator.MigrationError> =>
   Layer.effect(Storage, make).pipe(
     Layer.merge(Layer.effect(BillingStorage, BillingRepository.make(dialect))),
+    Layer.merge(Layer.effect(AnalyticsStorage, AnalyticsRepository.make(dialect))),
     Layer.provide(migrate(config)),
     Layer.provideMerge(PgClient.layer({
       url: config.url,
@@ -237,5 +243,5 @@ export const layerConfig = (
     url: Config.redacted("DATABASE_URL"),
     ownerUrl: Config.option(Config.redacted("DATABASE_OWNER_URL")).pipe(Config.map(Option.getOrUndefined))
   })
-): Layer.Layer<Storage | BillingStorage | SqlClient.SqlClient, SqlError | Migrator.MigrationError | ConfigError> =>
+): Layer.Layer<Storage | BillingStorage | AnalyticsStorage | SqlClient.SqlClient, SqlError | Migrator.MigrationError | ConfigError> =>
   Layer.unwrapEffect(Effect.map(config, layer))

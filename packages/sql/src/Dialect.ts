@@ -39,6 +39,11 @@ export interface Dialect {
    */
   readonly busyOverlaps: (sql: SqlClient, alias: string, from: number, to: number) => Fragment
   /**
+   * The instant held in `column` (a trusted column reference, never input) as epoch milliseconds:
+   * a number that can be subtracted and summed (analytics' booked time).
+   */
+  readonly epochMs: (sql: SqlClient, column: string) => Fragment
+  /**
    * Runs first in the transaction (or savepoint) that writes a blocking appointment, given one
    * key per occupant (doctor, patient, rooms). It must make writers that share an occupant take
    * turns whenever the database could otherwise make them wait on each other's uncommitted rows

@@ -7,6 +7,7 @@
  * @since 0.1.0
  */
 import * as Clinicore from "@clinicore/core/Clinicore"
+import type { AnalyticsStorage } from "@clinicore/core/AnalyticsStorage"
 import type { BillingStorage } from "@clinicore/core/BillingStorage"
 import type { FieldCrypto } from "@clinicore/core/FieldCrypto"
 import type { Storage } from "@clinicore/core/Storage"
@@ -44,7 +45,7 @@ export interface SuiteOptions {
  */
 export const suite = <E>(
   name: string,
-  adapter: Layer.Layer<Storage | BillingStorage | RawAccess | FieldCrypto | Twin, E>,
+  adapter: Layer.Layer<Storage | BillingStorage | AnalyticsStorage | RawAccess | FieldCrypto | Twin, E>,
   options: SuiteOptions = {}
 ) =>
   layer(adapter, { timeout: "120 seconds", excludeTestServices: true })(name, (it) => {

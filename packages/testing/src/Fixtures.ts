@@ -9,6 +9,7 @@ import * as Actor from "@clinicore/core/Actor"
 import type { Clinic } from "@clinicore/core/Clinic"
 import { Access } from "@clinicore/core/Access"
 import { Accounts } from "@clinicore/core/Accounts"
+import { Analytics } from "@clinicore/core/Analytics"
 import { Audit } from "@clinicore/core/Audit"
 import { Billing } from "@clinicore/core/Billing"
 import { Catalog } from "@clinicore/core/Catalog"
@@ -207,7 +208,11 @@ export const everyOperation = (ids: {
   "Billing.createExpense": Effect.flatMap(Billing, (s) =>
     s.createExpense({ category: "supplies", amountMinor: 2500, date: "2030-01-07" })),
   "Billing.listExpenses": Effect.flatMap(Billing, (s) => s.listExpenses({ from: "2030-01-01", to: "2030-12-31" })),
-  "Billing.deleteExpense": Effect.flatMap(Billing, (s) => s.deleteExpense(ids.expenseId))
+  "Billing.deleteExpense": Effect.flatMap(Billing, (s) => s.deleteExpense(ids.expenseId)),
+  "Analytics.dashboard": Effect.flatMap(Analytics, (s) => s.dashboard({ from: "2030-01-01", to: "2030-01-31" })),
+  "Analytics.report": Effect.flatMap(Analytics, (s) =>
+    s.report({ kind: "revenue_by_period", from: "2030-01-01", to: "2030-01-31", granularity: "week" })),
+  "Analytics.exportReport": Effect.flatMap(Analytics, (s) => s.exportReport({ kind: "receivables" }))
 })
 
 /**
@@ -332,6 +337,7 @@ export type Services =
   | Scheduling
   | Billing
   | Reminders
+  | Analytics
 
 /** Platform operations run by a clinic's user are refused too; these take a clinic id. @since 0.1.0 @category fixtures */
 export const everyPlatformOperation = (

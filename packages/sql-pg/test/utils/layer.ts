@@ -6,6 +6,7 @@
  */
 import { randomBytes } from "node:crypto"
 import { BillingStorage as BillingStorageTag, type BillingStorage } from "@clinicore/core/BillingStorage"
+import type { AnalyticsStorage } from "@clinicore/core/AnalyticsStorage"
 import * as FieldCrypto from "@clinicore/core/FieldCrypto"
 import { Storage as StorageTag, type Storage } from "@clinicore/core/Storage"
 import { RawAccess } from "@clinicore/testing/RawAccess"
@@ -72,7 +73,7 @@ export interface TestLayerOptions {
 export const makeTestLayer = (
   db: FreshDatabase,
   options: TestLayerOptions = {}
-): Layer.Layer<Storage | BillingStorage | SqlClient.SqlClient | RawAccess | FieldCrypto.FieldCrypto | Twin, SqlError | MigrationError> =>
+): Layer.Layer<Storage | BillingStorage | AnalyticsStorage | SqlClient.SqlClient | RawAccess | FieldCrypto.FieldCrypto | Twin, SqlError | MigrationError> =>
   Layer.mergeAll(
     ClinicorePg.layer({
       url: Redacted.make(db.appUrl),
