@@ -14,6 +14,7 @@ import type { Storage } from "@clinicore/core/Storage"
 import { layer } from "@effect/vitest"
 import type * as Layer from "effect/Layer"
 import { access } from "./internal/conformance/access.js"
+import { analytics } from "./internal/conformance/analytics.js"
 import { auditTrail } from "./internal/conformance/audit.js"
 import { billing, concurrentIssues as issueRace } from "./internal/conformance/billing.js"
 import { booking } from "./internal/conformance/booking.js"
@@ -36,6 +37,8 @@ export interface SuiteOptions {
   readonly bookingRuns?: number
   /** Runs of the model-based billing test (`modelRuns` when absent). */
   readonly billingModelRuns?: number
+  /** Runs of the analytics reference property (aging, utilisation, no-shows). */
+  readonly analyticsRuns?: number
 }
 
 /**
@@ -60,6 +63,7 @@ export const suite = <E>(
       model(it, options.modelRuns ?? 30)
       billing(it, { modelRuns: options.billingModelRuns ?? options.modelRuns ?? 30 })
       reminders(it)
+      analytics(it, options.analyticsRuns ?? 15)
     })
   })
 
