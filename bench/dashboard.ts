@@ -83,7 +83,7 @@ const seed = (dialect: Dialect, clinics: number, raw: SqlClient.SqlClient) =>
     const t = (ms: string) => (dialect === "pg" ? `to_timestamp((${ms}) / 1000.0)` : `(${ms})`)
     const series = (n: number, name: string) =>
       dialect === "pg"
-        ? `generate_series(0, ${n - 1}) AS ${name}(i)`
+        ? `generate_series(0::bigint, ${n - 1}) AS ${name}(i)`
         : `(WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < ${n - 1}) SELECT i FROM s) AS ${name}`
     const uuid = dialect === "pg" ? "gen_random_uuid()" : "lower(hex(randomblob(16)))"
     const nowMs = String(now)

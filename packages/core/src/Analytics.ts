@@ -19,7 +19,7 @@ import { toCsv } from "./internal/analytics/csv.js"
 import * as Build from "./internal/analytics/reports.js"
 import { clinicOperation, type Deps } from "./internal/operation.js"
 import { decode } from "./internal/validation.js"
-import { type Dashboard, DashboardInput, type Report, ReportInput, table } from "./Report.js"
+import { type Dashboard, DashboardInput, ReportInput, type ReportOf, table } from "./Report.js"
 import { Storage } from "./Storage.js"
 
 type Failure = ValidationError | PermissionDenied | Inactive | Unauthenticated
@@ -28,8 +28,8 @@ type Failure = ValidationError | PermissionDenied | Inactive | Unauthenticated
 export interface Analytics {
   /** `analytics.dashboard`: the clinic's counters for local dates `from` to `to` (both included). */
   readonly dashboard: (input: DashboardInput) => Effect.Effect<Dashboard, Failure, Actor>
-  /** `analytics.reports`: one report. */
-  readonly report: (input: ReportInput) => Effect.Effect<Report, Failure, Actor>
+  /** `analytics.reports`: one report, of the kind the input names. */
+  readonly report: <I extends ReportInput>(input: I) => Effect.Effect<ReportOf<I["kind"]>, Failure, Actor>
   /** `analytics.export`: one report as CSV (header row, formula-safe cells, ISO instants). */
   readonly exportReport: (input: ReportInput) => Effect.Effect<string, Failure, Actor>
 }
@@ -53,7 +53,12 @@ export const make: Effect.Effect<Analytics, never, Storage | AnalyticsStorage | 
           const valid = yield* decode(DashboardInput, input)
           return yield* Build.dashboard(ports.analytics, clinic, valid.from, valid.to, yield* Clock.currentTimeMillis)
         }), () => null),
-    report: (input) => clinicOperation(deps, "Analytics.report", ({ clinic }) => build(clinic, input), () => null),
+    report: <I extends ReportInput>(input: I) =>
+      clinicOperation(deps, "Analytics.report", ({ clinic }) => build(clinic, input), () => null) as Effect.Effect<
+        ReportOf<I["kind"]>,
+        Failure,
+        Actor
+      >,
     exportReport: (input) =>
       clinicOperation(
         deps,

@@ -10,11 +10,13 @@
  */
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
 import type { AppointmentStatus } from "./Appointment.js"
 import type { ClinicId } from "./Ids.js"
 import type { InvoiceStatus } from "./Invoice.js"
 import type { PaymentStatus } from "./Payment.js"
 import type { ReminderStatus } from "./Reminder.js"
+import type { DoctorRules } from "./Schedule.js"
 
 /** Instants `[start, end)`. @since 0.1.0 @category models */
 export interface Span {
@@ -83,6 +85,13 @@ export interface ReceivableSums {
   readonly overdueMinor: number
 }
 
+/** A doctor a per-doctor figure belongs to. @since 0.1.0 @category models */
+export interface DoctorFigures {
+  readonly doctorId: string
+  readonly doctorName: string
+  readonly active: boolean
+}
+
 /** @since 0.1.0 @category ports */
 export interface AnalyticsStorage {
   /** The dashboard's counts and sums, in one statement. */
@@ -103,19 +112,22 @@ export interface AnalyticsStorage {
   ) => Effect.Effect<ReadonlyArray<PaymentSums & { readonly id: string | null; readonly name: string | null }>>
   /** Open invoices summed per bucket of `issued_at`, with the overdue part of each. */
   readonly receivables: (clinicId: ClinicId, query: ReceivablesQuery) => Effect.Effect<ReadonlyArray<ReceivableSums>>
-  /** Appointments starting in the span with these statuses, counted per doctor and status. */
+  /**
+   * Every doctor of the clinic, each with its appointments starting in the span with these
+   * statuses counted per status (no counts for a doctor without any).
+   */
   readonly appointmentsByDoctor: (
     clinicId: ClinicId,
     query: Span & { readonly statuses: ReadonlyArray<AppointmentStatus> }
-  ) => Effect.Effect<ReadonlyArray<{ readonly doctorId: string; readonly status: AppointmentStatus; readonly count: number }>>
+  ) => Effect.Effect<ReadonlyArray<DoctorFigures & { readonly counts: ReadonlyArray<{ readonly status: AppointmentStatus; readonly count: number }> }>>
   /**
-   * Per doctor, the milliseconds of appointments with these statuses inside the span (each
-   * appointment clipped to it).
+   * Every doctor of the clinic with its working rules, and the milliseconds of its appointments
+   * with these statuses inside the span (each appointment clipped to it).
    */
   readonly bookedTime: (
     clinicId: ClinicId,
     query: Span & { readonly statuses: ReadonlyArray<AppointmentStatus> }
-  ) => Effect.Effect<ReadonlyArray<{ readonly doctorId: string; readonly bookedMs: number }>>
+  ) => Effect.Effect<ReadonlyArray<DoctorFigures & { readonly rules: Option.Option<DoctorRules>; readonly bookedMs: number }>>
   /** Expenses dated `firstDate` to `lastDate` (local dates), summed per bucket of their date. */
   readonly expensesByPeriod: (
     clinicId: ClinicId,

@@ -237,6 +237,9 @@ export type Report =
   | (RangeHead & { readonly kind: "utilisation"; readonly rows: ReadonlyArray<UtilisationRow> })
   | (RangeHead & { readonly kind: "expenses"; readonly granularity: Granularity; readonly rows: ReadonlyArray<NetPeriodRow> })
 
+/** The report of one kind. @since 0.1.0 @category models */
+export type ReportOf<K extends ReportKind> = Extract<Report, { readonly kind: K }>
+
 // ---------------------------------------------------------------------------------------------
 // Tables
 

@@ -7,15 +7,19 @@
  * @since 0.1.0
  */
 import type * as Port from "@clinicore/core/AnalyticsStorage"
-import { blockingStatuses } from "@clinicore/core/Appointment"
 import type { AppointmentStatus } from "@clinicore/core/Appointment"
+import { DoctorRules } from "@clinicore/core/Schedule"
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import type { Dialect } from "./Dialect.js"
 import { bucketOf, statusList } from "./internal/buckets.js"
-import { orDie, type Row } from "./internal/rows.js"
+import { bool, Json, orDie, type Row } from "./internal/rows.js"
 
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v))
+/** A doctor's stored rules; a row that does not decode is a defect. */
+const decodeRules = Schema.decodeUnknownSync(Json(DoctorRules))
 const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v))
 
 /** @since 0.1.0 @category constructors */
@@ -100,28 +104,52 @@ export const make = (dialect: Dialect): Effect.Effect<Port.AnalyticsStorage, nev
         )),
 
       appointmentsByDoctor: (clinicId, q) =>
-        orDie(sql`SELECT doctor_id, status, count(*) AS n
-          FROM appointments
-          WHERE clinic_id = ${clinicId} AND start_at >= ${at(q.start)} AND start_at < ${at(q.end)}
-            AND status IN ${statusList(sql, q.statuses)}
-          GROUP BY doctor_id, status`).pipe(Effect.map((rows) =>
-          rows.map((r) => ({ doctorId: String(r.doctor_id), status: r.status as AppointmentStatus, count: num(r.n) }))
-        )),
+        orDie(sql`SELECT d.id, d.name, d.active, o.status, o.n
+          FROM doctors d
+          LEFT JOIN (
+            SELECT doctor_id, status, count(*) AS n FROM appointments
+            WHERE clinic_id = ${clinicId} AND start_at >= ${at(q.start)} AND start_at < ${at(q.end)}
+              AND status IN ${statusList(sql, q.statuses)}
+            GROUP BY doctor_id, status
+          ) o ON o.doctor_id = d.id
+          WHERE d.clinic_id = ${clinicId}
+          ORDER BY d.name, d.id`).pipe(Effect.map((rows) => {
+          const out = new Map<string, { doctorId: string; doctorName: string; active: boolean; counts: Array<{ status: AppointmentStatus; count: number }> }>()
+          for (const r of rows) {
+            const id = String(r.id)
+            let d = out.get(id)
+            if (d === undefined) {
+              d = { doctorId: id, doctorName: String(r.name), active: bool(r.active), counts: [] }
+              out.set(id, d)
+            }
+            if (r.status !== null && r.status !== undefined) d.counts.push({ status: r.status as AppointmentStatus, count: num(r.n) })
+          }
+          return [...out.values()]
+        })),
 
-      // Booked statuses block their time, so each is inside the exclusion constraint's partial
-      // index: the blocking filter and the busy-interval overlap let the lookup use it (buffers
-      // only widen the busy interval; the clipped sums use start and end).
       bookedTime: (clinicId, q) =>
-        orDie(sql`SELECT a.doctor_id, coalesce(sum(
-              (CASE WHEN a.end_at > ${at(q.end)} THEN ${q.end} ELSE ${dialect.epochMs(sql, "a.end_at")} END)
-              - (CASE WHEN a.start_at < ${at(q.start)} THEN ${q.start} ELSE ${dialect.epochMs(sql, "a.start_at")} END)
-            ), 0) AS booked
-          FROM appointments a
-          WHERE a.clinic_id = ${clinicId} AND a.status IN ${statusList(sql, blockingStatuses)}
-            AND ${dialect.busyOverlaps(sql, "a", q.start, q.end)}
-            AND a.status IN ${statusList(sql, q.statuses)} AND a.start_at < ${at(q.end)} AND a.end_at > ${at(q.start)}
-          GROUP BY a.doctor_id`).pipe(Effect.map((rows) =>
-          rows.map((r) => ({ doctorId: String(r.doctor_id), bookedMs: num(r.booked) }))
+        orDie(sql`SELECT d.id, d.name, d.active, ds.rules, b.booked
+          FROM doctors d
+          LEFT JOIN doctor_schedules ds ON ds.clinic_id = d.clinic_id AND ds.doctor_id = d.id
+          LEFT JOIN (
+            SELECT doctor_id, sum(
+                (CASE WHEN end_at > ${at(q.end)} THEN ${q.end} ELSE ${dialect.epochMs(sql, "end_at")} END)
+                - (CASE WHEN start_at < ${at(q.start)} THEN ${q.start} ELSE ${dialect.epochMs(sql, "start_at")} END)
+              ) AS booked
+            FROM appointments
+            WHERE clinic_id = ${clinicId} AND status IN ${statusList(sql, q.statuses)}
+              AND start_at < ${at(q.end)} AND end_at > ${at(q.start)}
+            GROUP BY doctor_id
+          ) b ON b.doctor_id = d.id
+          WHERE d.clinic_id = ${clinicId}
+          ORDER BY d.name, d.id`).pipe(Effect.map((rows) =>
+          rows.map((r) => ({
+            doctorId: String(r.id),
+            doctorName: String(r.name),
+            active: bool(r.active),
+            rules: r.rules === null || r.rules === undefined ? Option.none() : Option.some(decodeRules(r.rules)),
+            bookedMs: num(r.booked)
+          }))
         )),
 
       expensesByPeriod: (clinicId, q) =>

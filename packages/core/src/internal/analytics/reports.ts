@@ -6,7 +6,6 @@ import * as Option from "effect/Option"
 import { upcomingStatuses } from "../../Appointment.js"
 import type { AnalyticsStorage, PaymentSums } from "../../AnalyticsStorage.js"
 import type { Clinic } from "../../Clinic.js"
-import type { DoctorId } from "../../Ids.js"
 import * as Period from "../../Period.js"
 import {
   agingBoundaries,
@@ -87,13 +86,6 @@ const revenuePerPeriod = (analytics: AnalyticsStorage, clinic: Clinic, ps: Reado
     }
   )
 
-/** The doctors a per-doctor report names: every active one, and any other the figures mention. */
-const doctorsNamed = (storage: Storage, clinic: Clinic, mentioned: ReadonlyArray<string>) =>
-  Effect.map(storage.doctors.list(clinic.id, {}), (doctors) => {
-    const ids = new Set(mentioned)
-    return doctors.filter((d) => d.active || ids.has(d.id))
-  })
-
 /** @internal */
 export const report = (
   deps: { readonly storage: Storage; readonly analytics: AnalyticsStorage },
@@ -156,48 +148,48 @@ export const report = (
     }
     case "no_shows": {
       const r = Period.range(zone, input.from, input.to)
-      return Effect.gen(function*() {
-        const counts = yield* analytics.appointmentsByDoctor(clinic.id, {
-          start: r.start,
-          end: r.end,
-          statuses: [...attendedStatuses, ...noShowStatuses]
-        })
-        const doctors = yield* doctorsNamed(storage, clinic, counts.map((c) => c.doctorId))
-        const row = (doctorId: string | null, doctorName: string | null, mine: typeof counts): NoShowRow => {
-          const completed = mine.filter((c) => attendedStatuses.includes(c.status)).reduce((n, c) => n + c.count, 0)
-          const noShows = mine.filter((c) => noShowStatuses.includes(c.status)).reduce((n, c) => n + c.count, 0)
-          return { doctorId, doctorName, completed, noShows, rate: rate(noShows, completed + noShows) }
+      return Effect.map(
+        analytics.appointmentsByDoctor(clinic.id, { start: r.start, end: r.end, statuses: [...attendedStatuses, ...noShowStatuses] }),
+        (doctors): Report => {
+          const row = (doctorId: string | null, doctorName: string | null, counts: ReadonlyArray<{ status: string; count: number }>): NoShowRow => {
+            const sum = (statuses: ReadonlyArray<string>) => counts.filter((c) => statuses.includes(c.status)).reduce((n, c) => n + c.count, 0)
+            const completed = sum(attendedStatuses)
+            const noShows = sum(noShowStatuses)
+            return { doctorId, doctorName, completed, noShows, rate: rate(noShows, completed + noShows) }
+          }
+          const shown = doctors.filter((d) => d.active || d.counts.length > 0)
+          return {
+            ...head,
+            kind: "no_shows",
+            from: input.from,
+            to: input.to,
+            rows: shown.map((d) => row(d.doctorId, d.doctorName, d.counts)),
+            total: row(null, null, doctors.flatMap((d) => d.counts))
+          }
         }
-        return {
-          ...head,
-          kind: "no_shows",
-          from: input.from,
-          to: input.to,
-          rows: doctors.map((d) => row(d.id, d.name, counts.filter((c) => c.doctorId === d.id))),
-          total: row(null, null, counts)
-        }
-      })
+      )
     }
     case "utilisation": {
       const r = Period.range(zone, input.from, input.to)
       return Effect.gen(function*() {
-        const booked = yield* analytics.bookedTime(clinic.id, { start: r.start, end: r.end, statuses: bookedStatuses })
-        const doctors = yield* doctorsNamed(storage, clinic, booked.map((b) => b.doctorId))
-        const facts = yield* storage.schedules.facts(clinic.id, doctors.map((d) => d.id as DoctorId))
+        const doctors = yield* analytics.bookedTime(clinic.id, { start: r.start, end: r.end, statuses: bookedStatuses })
         const holidays = (yield* storage.schedules.holidays(clinic.id, Period.addDays(input.from, -1), Period.addDays(input.to, 1)))
           .map((h) => h.date)
-        const rules = new Map(facts.map((f) => [f.doctor.id as string, f.rules]))
-        const bookedOf = new Map(booked.map((b) => [b.doctorId, b.bookedMs]))
         return {
           ...head,
           kind: "utilisation",
           from: input.from,
           to: input.to,
-          rows: doctors.map((d) => {
-            const own = Option.getOrElse(rules.get(d.id) ?? Option.none(), () => emptyRules)
-            const working = workingMinutes(zone, own, holidays, r.start, r.end)
-            const bookedMinutes = (bookedOf.get(d.id) ?? 0) / MINUTE
-            return { doctorId: d.id, doctorName: d.name, bookedMinutes, workingMinutes: working, utilisation: rate(bookedMinutes, working) }
+          rows: doctors.filter((d) => d.active || d.bookedMs > 0).map((d) => {
+            const working = workingMinutes(zone, Option.getOrElse(d.rules, () => emptyRules), holidays, r.start, r.end)
+            const bookedMinutes = d.bookedMs / MINUTE
+            return {
+              doctorId: d.doctorId,
+              doctorName: d.doctorName,
+              bookedMinutes,
+              workingMinutes: working,
+              utilisation: rate(bookedMinutes, working)
+            }
           })
         }
       })

@@ -35,7 +35,7 @@ let keys = 0
 const key = () => `an-${process.pid}-${keys++}`
 
 const dashboardOf = (from: string, to: string) => Effect.flatMap(Analytics, (s) => s.dashboard({ from, to }))
-const reportOf = (input: Report.ReportInput) => Effect.flatMap(Analytics, (s) => s.report(input))
+const reportOf = <I extends Report.ReportInput>(input: I) => Effect.flatMap(Analytics, (s) => s.report(input))
 
 /** A doctor and a patient of the clinic. */
 const people = (a: Fixtures.ClinicFixture, label: string) =>
