@@ -15,6 +15,7 @@ import type { AppointmentStatus } from "./Appointment.js"
 import type { ClinicId } from "./Ids.js"
 import type { InvoiceStatus } from "./Invoice.js"
 import type { PaymentStatus } from "./Payment.js"
+import type { DayRun } from "./Period.js"
 import type { ReminderStatus } from "./Reminder.js"
 import type { DoctorRules } from "./Schedule.js"
 
@@ -96,11 +97,14 @@ export interface DoctorFigures {
 export interface AnalyticsStorage {
   /** The dashboard's counts and sums, in one statement. */
   readonly dashboard: (clinicId: ClinicId, query: DashboardQuery) => Effect.Effect<DashboardSums>
-  /** Revenue payments received in the span, summed per bucket of `paid_at` (empty buckets absent). */
-  readonly revenueByPeriod: (
+  /**
+   * Revenue payments received in the span, summed per local day of `paid_at` (day 0 = the span's
+   * first day; days without any absent), the days given by `runs` (`Period.dayRuns`).
+   */
+  readonly revenueByDay: (
     clinicId: ClinicId,
-    query: Span & Bucketed<number> & { readonly statuses: ReadonlyArray<PaymentStatus> }
-  ) => Effect.Effect<ReadonlyArray<PaymentSums & { readonly bucket: number }>>
+    query: Span & { readonly runs: ReadonlyArray<DayRun>; readonly statuses: ReadonlyArray<PaymentStatus> }
+  ) => Effect.Effect<ReadonlyArray<PaymentSums & { readonly day: number }>>
   /**
    * Revenue payments received in the span, summed per doctor or service of their appointment (the
    * payment's own, else its invoice's); `id: null` for payments with none.
@@ -128,11 +132,11 @@ export interface AnalyticsStorage {
     clinicId: ClinicId,
     query: Span & { readonly statuses: ReadonlyArray<AppointmentStatus> }
   ) => Effect.Effect<ReadonlyArray<DoctorFigures & { readonly rules: Option.Option<DoctorRules>; readonly bookedMs: number }>>
-  /** Expenses dated `firstDate` to `lastDate` (local dates), summed per bucket of their date. */
-  readonly expensesByPeriod: (
+  /** Expenses dated `firstDate` to `lastDate` (local dates), summed per date (dates without any absent). */
+  readonly expensesByDate: (
     clinicId: ClinicId,
-    query: Bucketed<string> & { readonly firstDate: string; readonly lastDate: string }
-  ) => Effect.Effect<ReadonlyArray<{ readonly bucket: number; readonly expenses: number; readonly amountMinor: number }>>
+    query: { readonly firstDate: string; readonly lastDate: string }
+  ) => Effect.Effect<ReadonlyArray<{ readonly date: string; readonly expenses: number; readonly amountMinor: number }>>
 }
 
 /** @since 0.1.0 @category tags */

@@ -120,8 +120,47 @@ export const periods = (zone: string, from: string, to: string, granularity: Gra
  */
 export const boundaries = (ps: ReadonlyArray<Period>): ReadonlyArray<number> => ps.slice(1).map((p) => p.start)
 
-/** The first dates of the periods after the first: the same boundaries for local dates. @since 0.1.0 @category rules */
-export const dateBoundaries = (ps: ReadonlyArray<Period>): ReadonlyArray<string> => ps.slice(1).map((p) => p.firstDate)
+/**
+ * A run of local days of the range: inside a `regular` run every day is 24 hours long, so the
+ * day of an instant `t` is `firstDay + ⌊(t − start) / 24 h⌋`; an irregular run is one day of 23 or
+ * 25 hours (a DST change), whose instants are all day `firstDay`. Day 0 is the range's first date.
+ *
+ * @since 0.1.0 @category models
+ */
+export interface DayRun {
+  readonly start: number
+  readonly firstDay: number
+  readonly regular: boolean
+}
+
+/**
+ * The runs of the range's days (`periods(…, "day")`): one per stretch between DST changes, and
+ * one per day of a change, so at most a handful for any range. The storage turns an instant into
+ * its local day with them by arithmetic, without knowing the zone.
+ *
+ * @since 0.1.0 @category rules
+ */
+export const dayRuns = (days: ReadonlyArray<Period>): ReadonlyArray<DayRun> => {
+  const out: Array<DayRun> = []
+  for (const [i, d] of days.entries()) {
+    const regular = d.end - d.start === DAY
+    const last = out[out.length - 1]
+    if (last !== undefined && last.regular && regular) continue
+    out.push({ start: d.start, firstDay: i, regular })
+  }
+  return out
+}
+
+/**
+ * For each day of the range (day 0 = `from`), the index of the period of `ps` it belongs to.
+ *
+ * @since 0.1.0 @category rules
+ */
+export const periodOfDay = (ps: ReadonlyArray<Period>): ReadonlyArray<number> =>
+  ps.flatMap((p, i) => Array.from({ length: dayNumber(p.lastDate) - dayNumber(p.firstDate) + 1 }, () => i))
+
+/** The day of the range (day 0 = `from`) of a local date. @since 0.1.0 @category rules */
+export const dayOfRange = (from: string, date: string): number => dayNumber(date) - dayNumber(from)
 
 /** The local date `days` after `date` (before, when negative). @since 0.1.0 @category rules */
 export const addDays = (date: string, days: number): string => isoDate(dayNumber(date) + days)

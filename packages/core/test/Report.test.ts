@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as fc from "fast-check"
 import { zoned } from "../src/Availability.js"
 import { neutralise, toCsv } from "../src/internal/analytics/csv.js"
-import { boundaries, periods, range, rangeIssue } from "../src/Period.js"
+import { boundaries, dayRuns, periodOfDay, periods, range, rangeIssue } from "../src/Period.js"
 import { agingBoundaries, agingBucket, agingBucketAt, table, workingMinutes } from "../src/Report.js"
 
 const HOUR = 3_600_000
@@ -45,6 +45,29 @@ describe("periods", () => {
         for (let i = 1; i < ps.length; i++) expect(ps[i]!.start).toBe(ps[i - 1]!.end)
         expect(boundaries(ps)).toHaveLength(ps.length - 1)
         expect(ps.every((p) => zoned.date(zone, p.start) === p.firstDate)).toBe(true)
+      }
+    ))
+  })
+
+  it("day runs give every instant of the range its local day by arithmetic, across DST changes", () => {
+    fc.assert(fc.property(
+      fc.constantFrom("UTC", "Europe/London", "America/New_York", "Australia/Lord_Howe", "Asia/Kathmandu"),
+      fc.integer({ min: 0, max: 2000 }),
+      fc.integer({ min: 0, max: 400 }),
+      fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }),
+      (zone, offset, length, at) => {
+        const day0 = Date.UTC(2021, 0, 1) + offset * 86_400_000
+        const from = new Date(day0).toISOString().slice(0, 10)
+        const to = new Date(day0 + length * 86_400_000).toISOString().slice(0, 10)
+        const days = periods(zone, from, to, "day")
+        const runs = dayRuns(days)
+        const r = range(zone, from, to)
+        const t = r.start + Math.floor(at * (r.end - r.start))
+        const run = [...runs].reverse().find((x) => x.start <= t)!
+        const day = run.regular ? run.firstDay + Math.floor((t - run.start) / 86_400_000) : run.firstDay
+        expect(days[day]!.firstDate).toBe(zoned.date(zone, t))
+        expect(runs.length).toBeLessThanOrEqual(2 * Math.ceil((length + 1) / 180) + 3)
+        expect(periodOfDay(periods(zone, from, to, "month"))).toHaveLength(days.length)
       }
     ))
   })

@@ -7,14 +7,13 @@
  * @since 0.1.0
  */
 import type * as Port from "@clinicore/core/AnalyticsStorage"
-import type { AppointmentStatus } from "@clinicore/core/Appointment"
 import { DoctorRules } from "@clinicore/core/Schedule"
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type { Dialect } from "./Dialect.js"
-import { bucketOf, statusList } from "./internal/buckets.js"
+import { bucketOf, dayOf, statusIn } from "./internal/buckets.js"
 import { bool, Json, orDie, type Row } from "./internal/rows.js"
 
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v))
@@ -33,25 +32,25 @@ export const make = (dialect: Dialect): Effect.Effect<Port.AnalyticsStorage, nev
         orDie(sql`SELECT a.appointments, a.upcoming, a.completed, p.amount, p.refunded, q.pending, q.pending_minor, r.reminders
           FROM (
             SELECT count(*) AS appointments,
-              coalesce(sum(CASE WHEN status IN ${statusList(sql, q.upcomingStatuses)} AND start_at >= ${at(q.upcomingFrom)}
+              coalesce(sum(CASE WHEN ${statusIn(sql, "status", q.upcomingStatuses)} AND start_at >= ${at(q.upcomingFrom)}
                 THEN 1 ELSE 0 END), 0) AS upcoming,
-              coalesce(sum(CASE WHEN status IN ${statusList(sql, q.completedStatuses)} THEN 1 ELSE 0 END), 0) AS completed
+              coalesce(sum(CASE WHEN ${statusIn(sql, "status", q.completedStatuses)} THEN 1 ELSE 0 END), 0) AS completed
             FROM appointments
             WHERE clinic_id = ${clinicId} AND start_at >= ${at(q.start)} AND start_at < ${at(q.end)}
           ) a
           CROSS JOIN (
             SELECT coalesce(sum(amount_minor), 0) AS amount, coalesce(sum(refunded_minor), 0) AS refunded
             FROM payments
-            WHERE clinic_id = ${clinicId} AND status IN ${statusList(sql, q.revenueStatuses)}
+            WHERE clinic_id = ${clinicId} AND ${statusIn(sql, "status", q.revenueStatuses)}
               AND paid_at >= ${at(q.start)} AND paid_at < ${at(q.end)}
           ) p
           CROSS JOIN (
             SELECT count(*) AS pending, coalesce(sum(amount_minor), 0) AS pending_minor
-            FROM payments WHERE clinic_id = ${clinicId} AND status IN ${statusList(sql, q.pendingPaymentStatuses)}
+            FROM payments WHERE clinic_id = ${clinicId} AND ${statusIn(sql, "status", q.pendingPaymentStatuses)}
           ) q
           CROSS JOIN (
             SELECT count(*) AS reminders
-            FROM reminders WHERE clinic_id = ${clinicId} AND status IN ${statusList(sql, q.pendingReminderStatuses)}
+            FROM reminders WHERE clinic_id = ${clinicId} AND ${statusIn(sql, "status", q.pendingReminderStatuses)}
           ) r`).pipe(Effect.map(([r]) => ({
           appointments: num(r!.appointments),
           upcoming: num(r!.upcoming),
@@ -63,13 +62,13 @@ export const make = (dialect: Dialect): Effect.Effect<Port.AnalyticsStorage, nev
           pendingReminders: num(r!.reminders)
         }))),
 
-      revenueByPeriod: (clinicId, q) =>
-        orDie(sql`SELECT ${bucketOf(sql, "paid_at", q.boundaries.map(at))} AS bucket, count(*) AS payments,
+      revenueByDay: (clinicId, q) =>
+        orDie(sql`SELECT ${dayOf(sql, dialect, "paid_at", q.runs)} AS day, count(*) AS payments,
             coalesce(sum(amount_minor), 0) AS amount, coalesce(sum(refunded_minor), 0) AS refunded
           FROM payments
-          WHERE clinic_id = ${clinicId} AND status IN ${statusList(sql, q.statuses)}
+          WHERE clinic_id = ${clinicId} AND ${statusIn(sql, "status", q.statuses)}
             AND paid_at >= ${at(q.start)} AND paid_at < ${at(q.end)}
-          GROUP BY 1`).pipe(Effect.map((rows) => rows.map((r) => ({ bucket: num(r.bucket), ...paymentSums(r) })))),
+          GROUP BY 1`).pipe(Effect.map((rows) => rows.map((r) => ({ day: num(r.day), ...paymentSums(r) })))),
 
       revenueBy: (clinicId, by, q) => {
         const [table, column] = by === "doctor" ? ["doctors", "doctor_id"] : ["services", "service_id"]
@@ -79,7 +78,7 @@ export const make = (dialect: Dialect): Effect.Effect<Port.AnalyticsStorage, nev
           LEFT JOIN invoices i ON i.clinic_id = p.clinic_id AND i.id = p.invoice_id
           LEFT JOIN appointments a ON a.clinic_id = p.clinic_id AND a.id = coalesce(p.appointment_id, i.appointment_id)
           LEFT JOIN ${sql.literal(table)} g ON g.clinic_id = a.clinic_id AND g.id = a.${sql.literal(column)}
-          WHERE p.clinic_id = ${clinicId} AND p.status IN ${statusList(sql, q.statuses)}
+          WHERE p.clinic_id = ${clinicId} AND ${statusIn(sql, "p.status", q.statuses)}
             AND p.paid_at >= ${at(q.start)} AND p.paid_at < ${at(q.end)}
           GROUP BY g.id, g.name`).pipe(
           Effect.map((rows) => rows.map((r) => ({ id: strOrNull(r.id), name: strOrNull(r.name), ...paymentSums(r) })))
@@ -92,7 +91,7 @@ export const make = (dialect: Dialect): Effect.Effect<Port.AnalyticsStorage, nev
             coalesce(sum(CASE WHEN due_date < ${q.today} THEN 1 ELSE 0 END), 0) AS overdue_invoices,
             coalesce(sum(CASE WHEN due_date < ${q.today} THEN balance_minor ELSE 0 END), 0) AS overdue_minor
           FROM invoices
-          WHERE clinic_id = ${clinicId} AND status IN ${statusList(sql, q.statuses)}
+          WHERE clinic_id = ${clinicId} AND ${statusIn(sql, "status", q.statuses)}
           GROUP BY 1`).pipe(Effect.map((rows) =>
           rows.map((r) => ({
             bucket: num(r.bucket),
@@ -103,46 +102,39 @@ export const make = (dialect: Dialect): Effect.Effect<Port.AnalyticsStorage, nev
           }))
         )),
 
+      // Shaped like the query one would write by hand: doctors, their appointments through the
+      // (clinic, doctor, start) index, one conditional count per status, grouped by doctor.
       appointmentsByDoctor: (clinicId, q) =>
-        orDie(sql`SELECT d.id, d.name, d.active, o.status, o.n
+        orDie(sql`SELECT d.id, d.name, d.active, ${
+          sql.csv(q.statuses.map((status, i) => sql`count(CASE WHEN ${statusIn(sql, "a.status", [status])} THEN 1 END) AS ${sql.literal(`n${i}`)}`))
+        }
           FROM doctors d
-          LEFT JOIN (
-            SELECT doctor_id, status, count(*) AS n FROM appointments
-            WHERE clinic_id = ${clinicId} AND start_at >= ${at(q.start)} AND start_at < ${at(q.end)}
-              AND status IN ${statusList(sql, q.statuses)}
-            GROUP BY doctor_id, status
-          ) o ON o.doctor_id = d.id
+          LEFT JOIN appointments a ON a.clinic_id = d.clinic_id AND a.doctor_id = d.id
+            AND a.start_at >= ${at(q.start)} AND a.start_at < ${at(q.end)} AND ${statusIn(sql, "a.status", q.statuses)}
           WHERE d.clinic_id = ${clinicId}
-          ORDER BY d.name, d.id`).pipe(Effect.map((rows) => {
-          const out = new Map<string, { doctorId: string; doctorName: string; active: boolean; counts: Array<{ status: AppointmentStatus; count: number }> }>()
-          for (const r of rows) {
-            const id = String(r.id)
-            let d = out.get(id)
-            if (d === undefined) {
-              d = { doctorId: id, doctorName: String(r.name), active: bool(r.active), counts: [] }
-              out.set(id, d)
-            }
-            if (r.status !== null && r.status !== undefined) d.counts.push({ status: r.status as AppointmentStatus, count: num(r.n) })
-          }
-          return [...out.values()]
-        })),
+          GROUP BY d.clinic_id, d.id, d.name, d.active`).pipe(Effect.map((rows) =>
+          rows.map((r) => ({
+            doctorId: String(r.id),
+            doctorName: String(r.name),
+            active: bool(r.active),
+            counts: q.statuses.map((status, i) => ({ status, count: num(r[`n${i}`]) })).filter((c) => c.count > 0)
+          }))
+        )),
 
       bookedTime: (clinicId, q) =>
-        orDie(sql`SELECT d.id, d.name, d.active, ds.rules, b.booked
-          FROM doctors d
-          LEFT JOIN doctor_schedules ds ON ds.clinic_id = d.clinic_id AND ds.doctor_id = d.id
-          LEFT JOIN (
-            SELECT doctor_id, sum(
-                (CASE WHEN end_at > ${at(q.end)} THEN ${q.end} ELSE ${dialect.epochMs(sql, "end_at")} END)
-                - (CASE WHEN start_at < ${at(q.start)} THEN ${q.start} ELSE ${dialect.epochMs(sql, "start_at")} END)
+        orDie(sql`SELECT b.id, b.name, b.active, b.booked, ds.rules
+          FROM (
+            SELECT d.id, d.name, d.active, sum(
+                (CASE WHEN a.end_at > ${at(q.end)} THEN ${q.end} ELSE ${dialect.epochMs(sql, "a.end_at")} END)
+                - (CASE WHEN a.start_at < ${at(q.start)} THEN ${q.start} ELSE ${dialect.epochMs(sql, "a.start_at")} END)
               ) AS booked
-            FROM appointments
-            WHERE clinic_id = ${clinicId} AND status IN ${statusList(sql, q.statuses)}
-              AND start_at < ${at(q.end)} AND end_at > ${at(q.start)}
-            GROUP BY doctor_id
-          ) b ON b.doctor_id = d.id
-          WHERE d.clinic_id = ${clinicId}
-          ORDER BY d.name, d.id`).pipe(Effect.map((rows) =>
+            FROM doctors d
+            LEFT JOIN appointments a ON a.clinic_id = d.clinic_id AND a.doctor_id = d.id
+              AND a.start_at < ${at(q.end)} AND a.end_at > ${at(q.start)} AND ${statusIn(sql, "a.status", q.statuses)}
+            WHERE d.clinic_id = ${clinicId}
+            GROUP BY d.clinic_id, d.id, d.name, d.active
+          ) b
+          LEFT JOIN doctor_schedules ds ON ds.clinic_id = ${clinicId} AND ds.doctor_id = b.id`).pipe(Effect.map((rows) =>
           rows.map((r) => ({
             doctorId: String(r.id),
             doctorName: String(r.name),
@@ -152,13 +144,12 @@ export const make = (dialect: Dialect): Effect.Effect<Port.AnalyticsStorage, nev
           }))
         )),
 
-      expensesByPeriod: (clinicId, q) =>
-        orDie(sql`SELECT ${bucketOf(sql, "date", q.boundaries)} AS bucket, count(*) AS expenses,
-            coalesce(sum(amount_minor), 0) AS amount
+      expensesByDate: (clinicId, q) =>
+        orDie(sql`SELECT date, count(*) AS expenses, coalesce(sum(amount_minor), 0) AS amount
           FROM expenses
           WHERE clinic_id = ${clinicId} AND date >= ${q.firstDate} AND date <= ${q.lastDate}
-          GROUP BY 1`).pipe(Effect.map((rows) =>
-          rows.map((r) => ({ bucket: num(r.bucket), expenses: num(r.expenses), amountMinor: num(r.amount) }))
+          GROUP BY date`).pipe(Effect.map((rows) =>
+          rows.map((r) => ({ date: String(r.date), expenses: num(r.expenses), amountMinor: num(r.amount) }))
         ))
     }
     return storage

@@ -39,8 +39,9 @@ export interface Dialect {
    */
   readonly busyOverlaps: (sql: SqlClient, alias: string, from: number, to: number) => Fragment
   /**
-   * The instant held in `column` (a trusted column reference, never input) as epoch milliseconds:
-   * a number that can be subtracted and summed (analytics' booked time).
+   * The instant held in `column` (a trusted column reference, never input) as whole epoch
+   * milliseconds: an integer that can be subtracted, summed and divided with truncation
+   * (analytics' booked time and local days).
    */
   readonly epochMs: (sql: SqlClient, column: string) => Fragment
   /**

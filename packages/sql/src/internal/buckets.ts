@@ -1,8 +1,12 @@
 /**
  * Bucketing by boundaries computed in core, in SQL that both databases run alike.
  */
+import type { DayRun } from "@clinicore/core/Period"
 import type { SqlClient } from "@effect/sql/SqlClient"
 import type { Fragment } from "@effect/sql/Statement"
+import type { Dialect } from "../Dialect.js"
+
+const DAY = 86_400_000
 
 /**
  * The bucket of `column` among ascending `boundaries` (bucket 0 below the first, bucket `i` from
@@ -22,10 +26,33 @@ export const bucketOf = (sql: SqlClient, column: string, boundaries: ReadonlyArr
 }
 
 /**
- * `(…)` of status literals for `IN`. The statuses are core's closed literal unions, never input;
- * written as literals so that Postgres can match the partial indexes declared with them.
+ * The local day (day 0 = the range's first) of the instant in `column`, by the runs of days core
+ * computed in the clinic's zone (`Period.dayRuns`): a `CASE` over the few runs (one per stretch
+ * between DST changes), each an integer division of epoch milliseconds. Works alike on both
+ * databases; the zone's rules stay in core.
  */
-export const statusList = (sql: SqlClient, statuses: ReadonlyArray<string>): Fragment => {
+export const dayOf = (sql: SqlClient, dialect: Dialect, column: string, runs: ReadonlyArray<DayRun>): Fragment => {
+  const col = sql.literal(column)
+  // Integers computed by core, written as literals: an integer parameter would reach SQLite as a
+  // REAL and make the division fractional.
+  const int = (n: number) => {
+    if (!Number.isSafeInteger(n)) throw new Error(`not an integer: ${n}`)
+    return sql.literal(String(n))
+  }
+  const day = (run: DayRun): Fragment =>
+    run.regular ? sql`${int(run.firstDay)} + (${dialect.epochMs(sql, column)} - ${int(run.start)}) / ${int(DAY)}` : int(run.firstDay)
+  if (runs.length === 1) return day(runs[0]!)
+  return sql`CASE ${sql.join(" ", false)(runs.slice(1).map((next, i) => sql`WHEN ${col} < ${dialect.instant(next.start)} THEN ${day(runs[i]!)}`))}
+    ELSE ${day(runs[runs.length - 1]!)} END`
+}
+
+/**
+ * `column = 'a'` or `column IN ('a', 'b')` for status literals. The statuses are core's closed
+ * literal unions, never input; written as literals (and one alone with `=`) so that both databases
+ * can match the partial indexes declared with them (`WHERE status = 'pending'`).
+ */
+export const statusIn = (sql: SqlClient, column: string, statuses: ReadonlyArray<string>): Fragment => {
   for (const s of statuses) if (!/^[a-z_]+$/.test(s)) throw new Error(`not a status: ${s}`)
-  return sql.literal(`(${statuses.map((s) => `'${s}'`).join(", ")})`)
+  if (statuses.length === 0) return sql.literal("1 = 0")
+  return sql.literal(statuses.length === 1 ? `${column} = '${statuses[0]}'` : `${column} IN (${statuses.map((s) => `'${s}'`).join(", ")})`)
 }

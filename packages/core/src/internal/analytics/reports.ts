@@ -69,20 +69,24 @@ export const dashboard = (analytics: AnalyticsStorage, clinic: Clinic, from: str
   )
 }
 
-const revenuePerPeriod = (analytics: AnalyticsStorage, clinic: Clinic, ps: ReadonlyArray<Period.Period>) =>
+/** Revenue per period: summed per local day by the storage, the days added up into the periods here. */
+const revenuePerPeriod = (analytics: AnalyticsStorage, clinic: Clinic, from: string, ps: ReadonlyArray<Period.Period>) =>
   Effect.map(
-    analytics.revenueByPeriod(clinic.id, {
+    analytics.revenueByDay(clinic.id, {
       start: ps[0]!.start,
       end: ps[ps.length - 1]!.end,
-      boundaries: Period.boundaries(ps),
+      runs: Period.dayRuns(Period.periods(clinic.timeZone, from, ps[ps.length - 1]!.lastDate, "day")),
       statuses: revenueStatuses
     }),
-    (rows) => {
-      const byBucket = new Map(rows.map((r) => [r.bucket, r]))
-      return ps.map((p, i) => {
-        const s = byBucket.get(i)
-        return { ...p, payments: s?.payments ?? 0, revenueMinor: s === undefined ? 0 : revenueOf(s) }
-      })
+    (days) => {
+      const periodOf = Period.periodOfDay(ps)
+      const sums = ps.map(() => ({ payments: 0, revenueMinor: 0 }))
+      for (const d of days) {
+        const s = sums[periodOf[d.day]!]!
+        s.payments += d.payments
+        s.revenueMinor += revenueOf(d)
+      }
+      return ps.map((p, i) => ({ ...p, ...sums[i]! }))
     }
   )
 
@@ -99,7 +103,7 @@ export const report = (
   switch (input.kind) {
     case "revenue_by_period":
       return Effect.map(
-        revenuePerPeriod(analytics, clinic, Period.periods(zone, input.from, input.to, input.granularity)),
+        revenuePerPeriod(analytics, clinic, input.from, Period.periods(zone, input.from, input.to, input.granularity)),
         (rows): Report => ({ ...head, kind: input.kind, from: input.from, to: input.to, granularity: input.granularity, rows })
       )
     case "revenue_by_doctor":
@@ -197,13 +201,11 @@ export const report = (
     case "expenses": {
       const ps = Period.periods(zone, input.from, input.to, input.granularity)
       return Effect.gen(function*() {
-        const revenue = yield* revenuePerPeriod(analytics, clinic, ps)
-        const expenses = yield* analytics.expensesByPeriod(clinic.id, {
-          firstDate: input.from,
-          lastDate: input.to,
-          boundaries: Period.dateBoundaries(ps)
-        })
-        const byBucket = new Map(expenses.map((e) => [e.bucket, e.amountMinor]))
+        const revenue = yield* revenuePerPeriod(analytics, clinic, input.from, ps)
+        const expenses = yield* analytics.expensesByDate(clinic.id, { firstDate: input.from, lastDate: input.to })
+        const periodOf = Period.periodOfDay(ps)
+        const byPeriod = ps.map(() => 0)
+        for (const e of expenses) byPeriod[periodOf[Period.dayOfRange(input.from, e.date)]!]! += e.amountMinor
         return {
           ...head,
           kind: "expenses",
@@ -211,7 +213,7 @@ export const report = (
           to: input.to,
           granularity: input.granularity,
           rows: revenue.map((p, i) => {
-            const expensesMinor = byBucket.get(i) ?? 0
+            const expensesMinor = byPeriod[i]!
             const { payments: _, ...period } = p
             return { ...period, expensesMinor, netMinor: p.revenueMinor - expensesMinor }
           })
