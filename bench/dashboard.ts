@@ -319,7 +319,8 @@ const compare = (dialect: Dialect, clinics: ReadonlyArray<BenchClinic>) =>
     const sql = yield* SqlClient.SqlClient
     const analytics = yield* Analytics
     const median = (xs: ReadonlyArray<number>) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!
-    for (const c of cases(dialect, sql, analytics)) {
+    const only = process.env.BENCH_CASES // a substring of the case names to run, while developing
+    for (const c of cases(dialect, sql, analytics).filter((c) => only === undefined || c.name.includes(only))) {
       const pass = (f: (c: BenchClinic) => Effect.Effect<unknown, unknown>) =>
         seconds(Effect.forEach(clinics, f, { concurrency: CONCURRENCY, discard: true }))
       yield* pass(c.library)

@@ -98,13 +98,20 @@ export interface AnalyticsStorage {
   /** The dashboard's counts and sums, in one statement. */
   readonly dashboard: (clinicId: ClinicId, query: DashboardQuery) => Effect.Effect<DashboardSums>
   /**
-   * Revenue payments received in the span, summed per local day of `paid_at` (day 0 = the span's
-   * first day; days without any absent), the days given by `runs` (`Period.dayRuns`).
+   * Revenue payments received in the span, summed per period of `paid_at` (periods without any
+   * absent). The local day of each payment (day 0 = the span's first) comes from `runs`
+   * (`Period.dayRuns`); with `perDay` each day is a period (`bucket` = the day), otherwise period
+   * `i` starts on day `periodStartDays[i − 1]` (`bucket` = the period).
    */
-  readonly revenueByDay: (
+  readonly revenueByPeriod: (
     clinicId: ClinicId,
-    query: Span & { readonly runs: ReadonlyArray<DayRun>; readonly statuses: ReadonlyArray<PaymentStatus> }
-  ) => Effect.Effect<ReadonlyArray<PaymentSums & { readonly day: number }>>
+    query: Span & {
+      readonly runs: ReadonlyArray<DayRun>
+      readonly perDay: boolean
+      readonly periodStartDays: ReadonlyArray<number>
+      readonly statuses: ReadonlyArray<PaymentStatus>
+    }
+  ) => Effect.Effect<ReadonlyArray<PaymentSums & { readonly bucket: number }>>
   /**
    * Revenue payments received in the span, summed per doctor or service of their appointment (the
    * payment's own, else its invoice's); `id: null` for payments with none.
@@ -132,6 +139,14 @@ export interface AnalyticsStorage {
     clinicId: ClinicId,
     query: Span & { readonly statuses: ReadonlyArray<AppointmentStatus> }
   ) => Effect.Effect<ReadonlyArray<DoctorFigures & { readonly rules: Option.Option<DoctorRules>; readonly bookedMs: number }>>
+  /**
+   * Expenses dated `firstDate` to `lastDate` (local dates), summed per period: period `i` starts on
+   * local date `periodStartDates[i − 1]` (`bucket`; periods without any absent).
+   */
+  readonly expensesByPeriod: (
+    clinicId: ClinicId,
+    query: { readonly firstDate: string; readonly lastDate: string; readonly periodStartDates: ReadonlyArray<string> }
+  ) => Effect.Effect<ReadonlyArray<{ readonly bucket: number; readonly expenses: number; readonly amountMinor: number }>>
   /** Expenses dated `firstDate` to `lastDate` (local dates), summed per date (dates without any absent). */
   readonly expensesByDate: (
     clinicId: ClinicId,

@@ -26,6 +26,21 @@ export const bucketOf = (sql: SqlClient, column: string, boundaries: ReadonlyArr
 }
 
 /**
+ * An integer computed by core, written as a literal: an integer parameter would reach SQLite as a
+ * REAL (and make a division fractional), and a literal costs nothing to bind.
+ */
+export const integer = (sql: SqlClient) => (n: number): Fragment => {
+  if (!Number.isSafeInteger(n)) throw new Error(`not an integer: ${n}`)
+  return sql.literal(String(n))
+}
+
+/** A local date computed by core (`YYYY-MM-DD`), written as a literal, alike on both databases. */
+export const isoDate = (sql: SqlClient) => (date: string): Fragment => {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new Error(`not a date: ${date}`)
+  return sql.literal(`'${date}'`)
+}
+
+/**
  * The local day (day 0 = the range's first) of the instant in `column`, by the runs of days core
  * computed in the clinic's zone (`Period.dayRuns`): a `CASE` over the few runs (one per stretch
  * between DST changes), each an integer division of epoch milliseconds. Works alike on both
@@ -33,12 +48,7 @@ export const bucketOf = (sql: SqlClient, column: string, boundaries: ReadonlyArr
  */
 export const dayOf = (sql: SqlClient, dialect: Dialect, column: string, runs: ReadonlyArray<DayRun>): Fragment => {
   const col = sql.literal(column)
-  // Integers computed by core, written as literals: an integer parameter would reach SQLite as a
-  // REAL and make the division fractional.
-  const int = (n: number) => {
-    if (!Number.isSafeInteger(n)) throw new Error(`not an integer: ${n}`)
-    return sql.literal(String(n))
-  }
+  const int = integer(sql)
   const day = (run: DayRun): Fragment =>
     run.regular ? sql`${int(run.firstDay)} + (${dialect.epochMs(sql, column)} - ${int(run.start)}) / ${int(DAY)}` : int(run.firstDay)
   if (runs.length === 1) return day(runs[0]!)

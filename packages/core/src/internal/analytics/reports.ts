@@ -69,24 +69,29 @@ export const dashboard = (analytics: AnalyticsStorage, clinic: Clinic, from: str
   )
 }
 
-/** Revenue per period: summed per local day by the storage, the days added up into the periods here. */
-const revenuePerPeriod = (analytics: AnalyticsStorage, clinic: Clinic, from: string, ps: ReadonlyArray<Period.Period>) =>
+/** Revenue per period, summed by the storage per local day (daily) or per period. */
+const revenuePerPeriod = (
+  analytics: AnalyticsStorage,
+  clinic: Clinic,
+  from: string,
+  granularity: Period.Granularity,
+  ps: ReadonlyArray<Period.Period>
+) =>
   Effect.map(
-    analytics.revenueByDay(clinic.id, {
+    analytics.revenueByPeriod(clinic.id, {
       start: ps[0]!.start,
       end: ps[ps.length - 1]!.end,
-      runs: Period.dayRuns(Period.periods(clinic.timeZone, from, ps[ps.length - 1]!.lastDate, "day")),
+      runs: Period.dayRuns(granularity === "day" ? ps : Period.periods(clinic.timeZone, from, ps[ps.length - 1]!.lastDate, "day")),
+      perDay: granularity === "day",
+      periodStartDays: ps.slice(1).map((p) => Period.dayOfRange(from, p.firstDate)),
       statuses: revenueStatuses
     }),
-    (days) => {
-      const periodOf = Period.periodOfDay(ps)
-      const sums = ps.map(() => ({ payments: 0, revenueMinor: 0 }))
-      for (const d of days) {
-        const s = sums[periodOf[d.day]!]!
-        s.payments += d.payments
-        s.revenueMinor += revenueOf(d)
-      }
-      return ps.map((p, i) => ({ ...p, ...sums[i]! }))
+    (rows) => {
+      const byBucket = new Map(rows.map((r) => [r.bucket, r]))
+      return ps.map((p, i) => {
+        const s = byBucket.get(i)
+        return { ...p, payments: s?.payments ?? 0, revenueMinor: s === undefined ? 0 : revenueOf(s) }
+      })
     }
   )
 
@@ -103,7 +108,7 @@ export const report = (
   switch (input.kind) {
     case "revenue_by_period":
       return Effect.map(
-        revenuePerPeriod(analytics, clinic, input.from, Period.periods(zone, input.from, input.to, input.granularity)),
+        revenuePerPeriod(analytics, clinic, input.from, input.granularity, Period.periods(zone, input.from, input.to, input.granularity)),
         (rows): Report => ({ ...head, kind: input.kind, from: input.from, to: input.to, granularity: input.granularity, rows })
       )
     case "revenue_by_doctor":
@@ -201,11 +206,19 @@ export const report = (
     case "expenses": {
       const ps = Period.periods(zone, input.from, input.to, input.granularity)
       return Effect.gen(function*() {
-        const revenue = yield* revenuePerPeriod(analytics, clinic, input.from, ps)
-        const expenses = yield* analytics.expensesByDate(clinic.id, { firstDate: input.from, lastDate: input.to })
-        const periodOf = Period.periodOfDay(ps)
+        const revenue = yield* revenuePerPeriod(analytics, clinic, input.from, input.granularity, ps)
         const byPeriod = ps.map(() => 0)
-        for (const e of expenses) byPeriod[periodOf[Period.dayOfRange(input.from, e.date)]!]! += e.amountMinor
+        if (input.granularity === "day") {
+          const expenses = yield* analytics.expensesByDate(clinic.id, { firstDate: input.from, lastDate: input.to })
+          for (const e of expenses) byPeriod[Period.dayOfRange(input.from, e.date)]! += e.amountMinor
+        } else {
+          const expenses = yield* analytics.expensesByPeriod(clinic.id, {
+            firstDate: input.from,
+            lastDate: input.to,
+            periodStartDates: ps.slice(1).map((p) => p.firstDate)
+          })
+          for (const e of expenses) byPeriod[e.bucket]! += e.amountMinor
+        }
         return {
           ...head,
           kind: "expenses",
