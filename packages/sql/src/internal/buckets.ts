@@ -11,9 +11,9 @@ const DAY = 86_400_000
 /**
  * The bucket of `column` among ascending `boundaries` (bucket 0 below the first, bucket `i` from
  * boundary `i − 1` up to boundary `i`), as a balanced tree of `CASE` expressions: about log₂(n)
- * comparisons per row, whatever the number of buckets. Each boundary is a bind parameter compared
- * with the column itself, so it takes the column's type and an index on it stays usable for the
- * range filter beside it. The zone's rules stay in core, which computed the boundaries.
+ * comparisons per row, whatever the number of buckets. A boundary is a bind parameter (compared
+ * with the column itself, so it takes the column's type) or a literal fragment (`integer`,
+ * `isoDate`). The zone's rules stay in core, which computed the boundaries.
  */
 export const bucketOf = (sql: SqlClient, column: string, boundaries: ReadonlyArray<unknown>): Fragment => {
   const col = sql.literal(column)
