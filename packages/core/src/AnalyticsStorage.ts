@@ -98,17 +98,14 @@ export interface AnalyticsStorage {
   /** The dashboard's counts and sums, in one statement. */
   readonly dashboard: (clinicId: ClinicId, query: DashboardQuery) => Effect.Effect<DashboardSums>
   /**
-   * Revenue payments received in the span, summed per period of `paid_at` (periods without any
-   * absent). The local day of each payment (day 0 = the span's first) comes from `runs`
-   * (`Period.dayRuns`); with `perDay` each day is a period (`bucket` = the day), otherwise period
-   * `i` starts on day `periodStartDays[i − 1]` (`bucket` = the period).
+   * Revenue payments received in the span, summed per period of `paid_at` (`bucket`; periods
+   * without any absent). Daily: the local day of each payment (day 0 = the span's first) comes
+   * from `days` (`Period.dayRuns`). Otherwise period `i` starts at instant `boundaries[i − 1]`.
    */
   readonly revenueByPeriod: (
     clinicId: ClinicId,
     query: Span & {
-      readonly runs: ReadonlyArray<DayRun>
-      readonly perDay: boolean
-      readonly periodStartDays: ReadonlyArray<number>
+      readonly periods: { readonly days: ReadonlyArray<DayRun> } | { readonly boundaries: ReadonlyArray<number> }
       readonly statuses: ReadonlyArray<PaymentStatus>
     }
   ) => Effect.Effect<ReadonlyArray<PaymentSums & { readonly bucket: number }>>

@@ -65,7 +65,9 @@ export const dialect: Dialect = {
     sql`tstzrange(${sql.literal(alias)}.busy_start, ${sql.literal(alias)}.busy_end, '[)')
       && tstzrange(${new Date(from)}::timestamptz, ${new Date(to)}::timestamptz, '[)')`,
   // Whole milliseconds (instants are stored with millisecond precision), so division truncates.
-  epochMs: (sql, column) => sql.literal(`(extract(epoch FROM ${column}) * 1000)::bigint`),
+  // `date_part` (double precision) rather than `extract` (numeric): the same value, much cheaper
+  // per row.
+  epochMs: (sql, column) => sql.literal(`(date_part('epoch', ${column}) * 1000)::bigint`),
   // Two transactions inserting overlapping rows at once each find the other's uncommitted row
   // while checking an exclusion constraint and wait for it: a deadlock, broken only after
   // deadlock_timeout by aborting one (and again when that one retries while the other is still

@@ -13,7 +13,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type { Dialect } from "./Dialect.js"
-import { bucketOf, dayOf, integer, isoDate, statusIn } from "./internal/buckets.js"
+import { bucketOf, dayOf, isoDate, statusIn } from "./internal/buckets.js"
 import { bool, Json, orDie, type Row } from "./internal/rows.js"
 
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v))
@@ -62,22 +62,18 @@ export const make = (dialect: Dialect): Effect.Effect<Port.AnalyticsStorage, nev
           pendingReminders: num(r!.reminders)
         }))),
 
-      // Daily: grouped by the local day itself. Weekly or monthly: the day computed once per row
-      // in a derived table, then a balanced CASE tree over the periods' first days (integer
-      // literals: nothing to bind, about log₂ n comparisons per row).
+      // Daily: grouped by the local day, computed from the runs of days. Weekly or monthly: a
+      // balanced CASE tree of `paid_at < boundary` (about log₂ n comparisons per row).
       revenueByPeriod: (clinicId, q) => {
-        const day = dayOf(sql, dialect, "paid_at", q.runs)
-        const where = sql`clinic_id = ${clinicId} AND ${statusIn(sql, "status", q.statuses)}
-          AND paid_at >= ${at(q.start)} AND paid_at < ${at(q.end)}`
-        const statement = q.perDay
-          ? sql`SELECT ${day} AS bucket, count(*) AS payments, coalesce(sum(amount_minor), 0) AS amount,
-              coalesce(sum(refunded_minor), 0) AS refunded
-            FROM payments WHERE ${where} GROUP BY 1`
-          : sql`SELECT ${bucketOf(sql, "x.day", q.periodStartDays.map(integer(sql)))} AS bucket, count(*) AS payments,
-              coalesce(sum(x.amount_minor), 0) AS amount, coalesce(sum(x.refunded_minor), 0) AS refunded
-            FROM (SELECT ${day} AS day, amount_minor, refunded_minor FROM payments WHERE ${where}) x
-            GROUP BY 1`
-        return orDie(statement).pipe(Effect.map((rows) => rows.map((r) => ({ bucket: num(r.bucket), ...paymentSums(r) }))))
+        const bucket = "days" in q.periods
+          ? dayOf(sql, dialect, "paid_at", q.periods.days)
+          : bucketOf(sql, "paid_at", q.periods.boundaries.map(at))
+        return orDie(sql`SELECT ${bucket} AS bucket, count(*) AS payments, coalesce(sum(amount_minor), 0) AS amount,
+            coalesce(sum(refunded_minor), 0) AS refunded
+          FROM payments
+          WHERE clinic_id = ${clinicId} AND ${statusIn(sql, "status", q.statuses)}
+            AND paid_at >= ${at(q.start)} AND paid_at < ${at(q.end)}
+          GROUP BY 1`).pipe(Effect.map((rows) => rows.map((r) => ({ bucket: num(r.bucket), ...paymentSums(r) }))))
       },
 
       revenueBy: (clinicId, by, q) => {

@@ -73,7 +73,6 @@ export const dashboard = (analytics: AnalyticsStorage, clinic: Clinic, from: str
 const revenuePerPeriod = (
   analytics: AnalyticsStorage,
   clinic: Clinic,
-  from: string,
   granularity: Period.Granularity,
   ps: ReadonlyArray<Period.Period>
 ) =>
@@ -81,9 +80,7 @@ const revenuePerPeriod = (
     analytics.revenueByPeriod(clinic.id, {
       start: ps[0]!.start,
       end: ps[ps.length - 1]!.end,
-      runs: Period.dayRuns(granularity === "day" ? ps : Period.periods(clinic.timeZone, from, ps[ps.length - 1]!.lastDate, "day")),
-      perDay: granularity === "day",
-      periodStartDays: ps.slice(1).map((p) => Period.dayOfRange(from, p.firstDate)),
+      periods: granularity === "day" ? { days: Period.dayRuns(ps) } : { boundaries: Period.boundaries(ps) },
       statuses: revenueStatuses
     }),
     (rows) => {
@@ -108,7 +105,7 @@ export const report = (
   switch (input.kind) {
     case "revenue_by_period":
       return Effect.map(
-        revenuePerPeriod(analytics, clinic, input.from, input.granularity, Period.periods(zone, input.from, input.to, input.granularity)),
+        revenuePerPeriod(analytics, clinic, input.granularity, Period.periods(zone, input.from, input.to, input.granularity)),
         (rows): Report => ({ ...head, kind: input.kind, from: input.from, to: input.to, granularity: input.granularity, rows })
       )
     case "revenue_by_doctor":
@@ -206,7 +203,7 @@ export const report = (
     case "expenses": {
       const ps = Period.periods(zone, input.from, input.to, input.granularity)
       return Effect.gen(function*() {
-        const revenue = yield* revenuePerPeriod(analytics, clinic, input.from, input.granularity, ps)
+        const revenue = yield* revenuePerPeriod(analytics, clinic, input.granularity, ps)
         const byPeriod = ps.map(() => 0)
         if (input.granularity === "day") {
           const expenses = yield* analytics.expensesByDate(clinic.id, { firstDate: input.from, lastDate: input.to })
