@@ -98,16 +98,17 @@ const nextStart = (day: number, granularity: Granularity): number => {
 export const periods = (zone: string, from: string, to: string, granularity: Granularity): ReadonlyArray<Period> => {
   const last = dayNumber(to)
   const out: Array<Period> = []
-  for (let day = dayNumber(from); day <= last;) {
+  let day = dayNumber(from)
+  // Each boundary converted once: a period starts where the one before it ended.
+  let start = instantOf(zone, day, 0)
+  while (day <= last) {
     const next = Math.min(nextStart(day, granularity), last + 1)
-    out.push({
-      label: isoDate(calendarStart(day, granularity)),
-      firstDate: isoDate(day),
-      lastDate: isoDate(next - 1),
-      start: instantOf(zone, day, 0),
-      end: instantOf(zone, next, 0)
-    })
+    const end = instantOf(zone, next, 0)
+    const firstDate = isoDate(day)
+    const label = granularity === "day" ? firstDate : isoDate(calendarStart(day, granularity))
+    out.push({ label, firstDate, lastDate: next - 1 === day ? firstDate : isoDate(next - 1), start, end })
     day = next
+    start = end
   }
   return out
 }
