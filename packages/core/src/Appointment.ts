@@ -31,6 +31,13 @@ export const blockingStatuses: ReadonlyArray<AppointmentStatus> = ["requested", 
 /** @since 0.1.0 @category rules */
 export const isBlocking = (status: AppointmentStatus): boolean => blockingStatuses.includes(status)
 
+/** "Upcoming" (DESIGN §7): scheduled or confirmed, and starting at or after now. @since 0.1.0 @category rules */
+export const upcomingStatuses: ReadonlyArray<AppointmentStatus> = ["scheduled", "confirmed"]
+
+/** @since 0.1.0 @category rules */
+export const isUpcoming = (a: { readonly status: AppointmentStatus; readonly start: number }, now: number): boolean =>
+  upcomingStatuses.includes(a.status) && a.start >= now
+
 /**
  * The allowed status changes. `completed`, `cancelled`, `no_show` and `expired` are final.
  *

@@ -33,6 +33,9 @@ export const AuditQuery = Schema.Struct({
   entityType: Schema.optional(Schema.String),
   entityId: Schema.optional(Schema.String),
   action: Schema.optional(Schema.String),
+  /** The permission key the operation declared (`patients.view`, `admin`, …). */
+  permissionKey: Schema.optional(Schema.String),
+  outcome: Schema.optional(Schema.Literal("ok", "denied")),
   from: Schema.optional(Schema.Number),
   to: Schema.optional(Schema.Number),
   /** Events after this sequence number (for paging). */

@@ -6,6 +6,7 @@
 import * as Layer from "effect/Layer"
 import * as Access from "./Access.js"
 import * as Accounts from "./Accounts.js"
+import * as Analytics from "./Analytics.js"
 import * as Audit from "./Audit.js"
 import * as Billing from "./Billing.js"
 import * as Catalog from "./Catalog.js"
@@ -34,5 +35,6 @@ export const layer = Layer.mergeAll(
   Billing.layer,
   Reminders.layer,
   Export.layer,
-  Import.layer
+  Import.layer,
+  Analytics.layer
 )

@@ -133,7 +133,10 @@ export const operations = {
   "Export.payments": op("billing.export", "read", "Payment"),
   "Export.calendar": op("appointments.export", "read", "Appointment"),
   "Import.patients": op("appointments.import", "write", "Patient"),
-  "Import.appointments": op("appointments.import", "write", "Appointment")
+  "Import.appointments": op("appointments.import", "write", "Appointment"),
+  "Analytics.dashboard": op("analytics.dashboard", "none", "Dashboard"),
+  "Analytics.report": op("analytics.reports", "none", "Report"),
+  "Analytics.exportReport": op("analytics.export", "read", "Report")
 } as const satisfies Record<string, OperationSpec>
 
 /** @since 0.1.0 @category registry */

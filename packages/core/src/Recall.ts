@@ -90,8 +90,8 @@ export const monthsBefore = (zone: string, now: number, months: number): number 
 export const isDue = (zone: string, rule: Pick<RecallRule, "monthsSinceLastVisit">, facts: VisitFacts, now: number): boolean =>
   !facts.upcoming && facts.lastVisit < monthsBefore(zone, now, rule.monthsSinceLastVisit)
 
-/** Statuses that make an appointment "upcoming" for recall: the patient has booked. @since 0.1.0 @category rules */
-export const upcomingStatuses: ReadonlyArray<string> = ["requested", "scheduled", "confirmed"]
+/** Statuses of an appointment still to come that take its patient out of recall (a request counts: the patient has booked). @since 0.1.0 @category rules */
+export const pendingVisitStatuses: ReadonlyArray<string> = ["requested", "scheduled", "confirmed"]
 
 /**
  * Whether a claimed contact may still be sent: the patient exists, has booked nothing since,

@@ -43,7 +43,7 @@ import {
   ReminderStatus
 } from "./Reminder.js"
 import { Storage } from "./Storage.js"
-import { Campaign, CampaignId, Contact, ContactId, isDue, RecallRule, upcomingStatuses } from "./Recall.js"
+import { Campaign, CampaignId, Contact, ContactId, isDue, RecallRule, pendingVisitStatuses } from "./Recall.js"
 import { Template } from "./Reminder.js"
 
 export type { DispatchOptions, DispatchReport } from "./internal/reminders/dispatch.js"
@@ -370,7 +370,7 @@ export const make: Effect.Effect<Reminders, never, Storage | FieldCrypto> = Effe
             createdAt: now
           })
           yield* repo.insertCampaign(campaign)
-          const facts = yield* repo.visitFacts(clinic.id, { doctorId: v.rule.doctorId, serviceId: v.rule.serviceId }, upcomingStatuses, now)
+          const facts = yield* repo.visitFacts(clinic.id, { doctorId: v.rule.doctorId, serviceId: v.rule.serviceId }, pendingVisitStatuses, now)
           const contacts = facts.filter((f) => isDue(clinic.timeZone, v.rule, f, now)).map((f) =>
             new Contact({
               id: ContactId.make(randomUUID()),

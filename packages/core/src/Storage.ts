@@ -141,6 +141,8 @@ export interface AuditFilter {
   readonly entityType?: string | undefined
   readonly entityId?: string | undefined
   readonly action?: string | undefined
+  readonly permissionKey?: string | undefined
+  readonly outcome?: "ok" | "denied" | undefined
   readonly from?: number | undefined
   readonly to?: number | undefined
   readonly limit: number

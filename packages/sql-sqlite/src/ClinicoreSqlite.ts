@@ -9,6 +9,8 @@ import * as ReminderRepository from "@clinicore/sql/ReminderRepository"
 import * as Repositories from "@clinicore/sql/Repositories"
 import * as BillingRepository from "@clinicore/sql/BillingRepository"
 import { BillingStorage } from "@clinicore/core/BillingStorage"
+import * as AnalyticsRepository from "@clinicore/sql/AnalyticsRepository"
+import { AnalyticsStorage } from "@clinicore/core/AnalyticsStorage"
 import { type Dialect, orDieOnSqlError } from "@clinicore/sql/Dialect"
 import { Storage } from "@clinicore/core/Storage"
 import * as Migrator from "@effect/sql/Migrator"
@@ -27,6 +29,7 @@ import versions from "./migrations/0004_versions.js"
 import billing from "./migrations/0005_billing.js"
 import reminders from "./migrations/0006_reminders.js"
 import exportImport from "./migrations/0007_export_import.js"
+import analytics from "./migrations/0008_analytics.js"
 
 /** @since 0.1.0 @category models */
 export interface SqliteConfig {
@@ -51,6 +54,8 @@ export const dialect: Dialect = {
   serializeOccupants: () => Effect.void,
   busyOverlaps: (sql, alias, from, to) =>
     sql`(${sql.literal(alias)}.busy_start < ${to} AND ${from} < ${sql.literal(alias)}.busy_end)`,
+  // Instants are stored as epoch milliseconds already.
+  epochMs: (sql, column) => sql.literal(column),
   classify: (error) => {
     const cause = error.cause as { code?: string; message?: string } | undefined
     const detail = cause?.message ?? ""
@@ -82,7 +87,8 @@ export const migrations = Migrator.fromRecord({
   "0004_versions": versions,
   "0005_billing": billing,
   "0006_reminders": reminders,
-  "0007_export_import": exportImport
+  "0007_export_import": exportImport,
+  "0008_analytics": analytics
 })
 
 /**
@@ -138,9 +144,10 @@ export const make = (config: { readonly busyTimeoutMs?: number | undefined } = {
  */
 export const layer = (
   config: SqliteConfig
-): Layer.Layer<Storage | BillingStorage | SqlClient.SqlClient, SqlError | Migrator.MigrationError | ConfigError> =>
+): Layer.Layer<Storage | BillingStorage | AnalyticsStorage | SqlClient.SqlClient, SqlError | Migrator.MigrationError | ConfigError> =>
   Layer.effect(Storage, make(config)).pipe(
     Layer.merge(Layer.effect(BillingStorage, BillingRepository.make(dialect))),
+    Layer.merge(Layer.effect(AnalyticsStorage, AnalyticsRepository.make(dialect))),
     Layer.provideMerge(Client.layer({ filename: config.filename, busyTimeoutMs: config.busyTimeoutMs ?? 5000 }))
   )
 
@@ -151,5 +158,5 @@ export const layer = (
  */
 export const layerConfig = (
   filename: Config.Config<string> = Config.withDefault(Config.string("CLINICORE_SQLITE_FILE"), "clinicore.db")
-): Layer.Layer<Storage | BillingStorage | SqlClient.SqlClient, SqlError | Migrator.MigrationError | ConfigError> =>
+): Layer.Layer<Storage | BillingStorage | AnalyticsStorage | SqlClient.SqlClient, SqlError | Migrator.MigrationError | ConfigError> =>
   Layer.unwrapEffect(Effect.map(filename, (filename) => layer({ filename })))

@@ -39,6 +39,12 @@ export interface Dialect {
    */
   readonly busyOverlaps: (sql: SqlClient, alias: string, from: number, to: number) => Fragment
   /**
+   * The instant held in `column` (a trusted column reference, never input) as whole epoch
+   * milliseconds: an integer that can be subtracted, summed and divided with truncation
+   * (analytics' booked time and local days).
+   */
+  readonly epochMs: (sql: SqlClient, column: string) => Fragment
+  /**
    * Runs first in the transaction (or savepoint) that writes a blocking appointment, given one
    * key per occupant (doctor, patient, rooms). It must make writers that share an occupant take
    * turns whenever the database could otherwise make them wait on each other's uncommitted rows

@@ -7,12 +7,14 @@
  * @since 0.1.0
  */
 import * as Clinicore from "@clinicore/core/Clinicore"
+import type { AnalyticsStorage } from "@clinicore/core/AnalyticsStorage"
 import type { BillingStorage } from "@clinicore/core/BillingStorage"
 import type { FieldCrypto } from "@clinicore/core/FieldCrypto"
 import type { Storage } from "@clinicore/core/Storage"
 import { layer } from "@effect/vitest"
 import type * as Layer from "effect/Layer"
 import { access } from "./internal/conformance/access.js"
+import { analytics } from "./internal/conformance/analytics.js"
 import { auditTrail } from "./internal/conformance/audit.js"
 import { billing, concurrentIssues as issueRace } from "./internal/conformance/billing.js"
 import { booking } from "./internal/conformance/booking.js"
@@ -36,6 +38,8 @@ export interface SuiteOptions {
   readonly bookingRuns?: number
   /** Runs of the model-based billing test (`modelRuns` when absent). */
   readonly billingModelRuns?: number
+  /** Runs of the analytics reference property (aging, utilisation, no-shows). */
+  readonly analyticsRuns?: number
 }
 
 /**
@@ -45,7 +49,7 @@ export interface SuiteOptions {
  */
 export const suite = <E>(
   name: string,
-  adapter: Layer.Layer<Storage | BillingStorage | RawAccess | FieldCrypto | Twin, E>,
+  adapter: Layer.Layer<Storage | BillingStorage | AnalyticsStorage | RawAccess | FieldCrypto | Twin, E>,
   options: SuiteOptions = {}
 ) =>
   layer(adapter, { timeout: "120 seconds", excludeTestServices: true })(name, (it) => {
@@ -60,7 +64,8 @@ export const suite = <E>(
       model(it, options.modelRuns ?? 30)
       billing(it, { modelRuns: options.billingModelRuns ?? options.modelRuns ?? 30 })
       reminders(it)
-      exportImport(it)
+      exportImport(it),
+      analytics(it, options.analyticsRuns ?? 15)
     })
   })
 

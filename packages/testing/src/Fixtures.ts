@@ -9,6 +9,7 @@ import * as Actor from "@clinicore/core/Actor"
 import type { Clinic } from "@clinicore/core/Clinic"
 import { Access } from "@clinicore/core/Access"
 import { Accounts } from "@clinicore/core/Accounts"
+import { Analytics } from "@clinicore/core/Analytics"
 import { Audit } from "@clinicore/core/Audit"
 import { Billing } from "@clinicore/core/Billing"
 import { Catalog } from "@clinicore/core/Catalog"
@@ -222,7 +223,11 @@ export const everyOperation = (ids: {
       mode: "accept_valid"
     })),
   "Import.appointments": Effect.flatMap(Import, (s) =>
-    s.appointments({ csv: "ID,Patient Name,Doctor Name,Start Time,End Time,Status,Notes\r\n" }))
+    s.appointments({ csv: "ID,Patient Name,Doctor Name,Start Time,End Time,Status,Notes\r\n" })),
+  "Analytics.dashboard": Effect.flatMap(Analytics, (s) => s.dashboard({ from: "2030-01-01", to: "2030-01-31" })),
+  "Analytics.report": Effect.flatMap(Analytics, (s) =>
+    s.report({ kind: "revenue_by_period", from: "2030-01-01", to: "2030-01-31", granularity: "week" })),
+  "Analytics.exportReport": Effect.flatMap(Analytics, (s) => s.exportReport({ kind: "receivables" }))
 })
 
 /**
@@ -349,6 +354,7 @@ export type Services =
   | Reminders
   | Export
   | Import
+  | Analytics
 
 /** Platform operations run by a clinic's user are refused too; these take a clinic id. @since 0.1.0 @category fixtures */
 export const everyPlatformOperation = (

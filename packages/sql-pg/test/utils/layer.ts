@@ -6,6 +6,7 @@
  */
 import { randomBytes } from "node:crypto"
 import { BillingStorage as BillingStorageTag, type BillingStorage } from "@clinicore/core/BillingStorage"
+import type { AnalyticsStorage } from "@clinicore/core/AnalyticsStorage"
 import * as FieldCrypto from "@clinicore/core/FieldCrypto"
 import { Storage as StorageTag, type Storage } from "@clinicore/core/Storage"
 import { RawAccess } from "@clinicore/testing/RawAccess"
@@ -73,7 +74,7 @@ export const makeTestLayer = (
   db: FreshDatabase,
   options: TestLayerOptions = {}
 ): Layer.Layer<
-  Storage | BillingStorage | Tenancy.Tenancy | SqlClient.SqlClient | RawAccess | FieldCrypto.FieldCrypto | Twin,
+  Storage | BillingStorage | AnalyticsStorage | Tenancy.Tenancy | SqlClient.SqlClient | RawAccess | FieldCrypto.FieldCrypto | Twin,
   SqlError | MigrationError
 > =>
   Layer.mergeAll(

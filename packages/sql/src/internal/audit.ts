@@ -104,6 +104,8 @@ export const make = ({ dialect, sql }: Context): Storage.AuditRepository => {
           ...(f.entityType === undefined ? [] : [sql`entity_type = ${f.entityType}`]),
           ...(f.entityId === undefined ? [] : [sql`entity_id = ${f.entityId}`]),
           ...(f.action === undefined ? [] : [sql`action = ${f.action}`]),
+          ...(f.permissionKey === undefined ? [] : [sql`permission_key = ${f.permissionKey}`]),
+          ...(f.outcome === undefined ? [] : [sql`outcome = ${f.outcome}`]),
           ...(f.from === undefined ? [] : [sql`at >= ${dialect.instant(f.from)}`]),
           ...(f.to === undefined ? [] : [sql`at < ${dialect.instant(f.to)}`]),
           ...(f.afterSeq === undefined ? [] : [sql`seq > ${f.afterSeq}`])

@@ -14,7 +14,7 @@ import type { Appointment } from "../../Appointment.js"
 import type { Clinic } from "../../Clinic.js"
 import type { Delivery, Message, Notifier } from "../../Notifier.js"
 import { NotifyError } from "../../Notifier.js"
-import { type Contact, contactAttempts, fenceContact, upcomingStatuses } from "../../Recall.js"
+import { type Contact, contactAttempts, fenceContact, pendingVisitStatuses } from "../../Recall.js"
 import { fence, nextAttempt, type Reminder, render, variables } from "../../Reminder.js"
 import { type DeliveryFacts, optedOut, type ReminderPatch, type ReminderRepository, type Sent } from "../../ReminderStorage.js"
 import type { Storage } from "../../Storage.js"
@@ -291,7 +291,7 @@ const checkContact = (storage: Storage, clinic: Clinic, repo: ReminderRepository
     const consents = yield* repo.consents(clinic.id, c.patientId)
     const booked = yield* storage.appointments.list(clinic.id, {
       patientId: c.patientId,
-      statuses: upcomingStatuses as ReadonlyArray<Appointment["status"]>,
+      statuses: pendingVisitStatuses as ReadonlyArray<Appointment["status"]>,
       from: now,
       order: "asc",
       limit: 1

@@ -1,4 +1,5 @@
 import type { Services } from "../../Fixtures.js"
+import type { AnalyticsStorage } from "@clinicore/core/AnalyticsStorage"
 import type { BillingStorage } from "@clinicore/core/BillingStorage"
 import type { FieldCrypto } from "@clinicore/core/FieldCrypto"
 import type { Storage } from "@clinicore/core/Storage"
@@ -7,4 +8,4 @@ import type { RawAccess } from "../../RawAccess.js"
 import type { Twin } from "../../Twin.js"
 
 /** The `it` every conformance file registers its tests with. */
-export type SuiteIt = Vitest.MethodsNonLive<Exclude<Services, import("@clinicore/core/Actor").Actor> | Storage | BillingStorage | RawAccess | FieldCrypto | Twin, true>
+export type SuiteIt = Vitest.MethodsNonLive<Exclude<Services, import("@clinicore/core/Actor").Actor> | Storage | BillingStorage | AnalyticsStorage | RawAccess | FieldCrypto | Twin, true>
