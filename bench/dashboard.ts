@@ -28,7 +28,7 @@ import { Doctors } from "@clinicore/core/Doctors"
 import * as Report from "@clinicore/core/Report"
 import * as Schedule from "@clinicore/core/Schedule"
 import { Schedules } from "@clinicore/core/Schedules"
-import { ClinicorePg } from "@clinicore/sql-pg"
+import { ClinicorePg, Tenancy } from "@clinicore/sql-pg"
 import { ClinicoreSqlite } from "@clinicore/sql-sqlite"
 import * as Fixtures from "@clinicore/testing/Fixtures"
 import * as PgClient from "@effect/sql-pg/PgClient"
@@ -160,7 +160,12 @@ const seed = (dialect: Dialect, clinics: number, raw: SqlClient.SqlClient) =>
 /** The by-hand transaction: tenant, principal and permission, then the figure. */
 const byHand = <A>(sql: SqlClient.SqlClient, dialect: Dialect, c: BenchClinic, key: string, body: Effect.Effect<A, unknown>) =>
   sql.withTransaction(Effect.gen(function*() {
-    if (dialect === "pg") yield* sql`SELECT set_config('clinicore.clinic_id', ${c.fixture.clinicId}, true)`
+    if (dialect === "pg") {
+      // The tenant with its proof (`Tenancy`), as the library names it.
+      const proof = (yield* Effect.orDie(Effect.serviceOptional(Tenancy.Tenancy))).proof("clinic_id", c.fixture.clinicId)
+      yield* sql`SELECT set_config('clinicore.clinic_id', ${c.fixture.clinicId}, true),
+        set_config('clinicore.clinic_id_proof', ${proof}, true)`
+    }
     const [p] = yield* sql<{ active: unknown; role: string | null; status: string | null; granted: unknown }>`
       SELECT c.active, s.role, s.status, rp.granted FROM clinics c
         LEFT JOIN staff s ON s.clinic_id = c.id AND s.id = ${c.fixture.admin.id}
