@@ -16,8 +16,7 @@ import {
   checkpointMessage,
   checkpointPurpose,
   chainPurpose,
-  verifyAnchor,
-  verifyChain
+  chainVerifier
 } from "./AuditEvent.js"
 import type { Inactive, PermissionDenied, Unauthenticated, ValidationError } from "./Errors.js"
 import { FieldCrypto } from "./FieldCrypto.js"
@@ -26,6 +25,9 @@ import { decode } from "./internal/validation.js"
 import { Storage } from "./Storage.js"
 
 type Refusal = PermissionDenied | Inactive | Unauthenticated
+
+/** How many events `verify` reads at a time: its memory does not grow with the chain. */
+const VERIFY_PAGE = 1000
 
 /** Filters for `Audit.list`; times are epoch milliseconds, `to` exclusive. @since 0.1.0 @category inputs */
 export const AuditQuery = Schema.Struct({
@@ -88,21 +90,28 @@ export const make: Effect.Effect<Audit, never, Storage | FieldCrypto> = Effect.g
         Effect.gen(function*() {
           const valid = yield* decode(VerifyInput, input)
           const mac = yield* fieldCrypto.keyedMac(clinicRow.dataKey, clinic.id, chainPurpose)
-          const { events, head } = yield* storage.audit.chain(clinic.id)
-          const anchored = valid.anchor === undefined ? undefined : verifyAnchor(
-            events,
+          const anchor = valid.anchor === undefined ? undefined : {
             // Another clinic's checkpoint is no anchor for this one.
-            valid.anchor.clinicId === clinic.id ? valid.anchor : { ...valid.anchor, signature: "" },
-            yield* fieldCrypto.keyedMac(clinicRow.dataKey, clinic.id, checkpointPurpose)
-          )
-          const firstBreak = anchored ?? verifyChain(events, head, mac)
-          return firstBreak === undefined ? { events: events.length } : { events: events.length, firstBreak }
+            checkpoint: valid.anchor.clinicId === clinic.id ? valid.anchor : { ...valid.anchor, signature: "" },
+            sign: yield* fieldCrypto.keyedMac(clinicRow.dataKey, clinic.id, checkpointPurpose)
+          }
+          // The head is held first, so no append lands while the events are read, page by page.
+          const head = yield* storage.audit.head(clinic.id)
+          const verifier = chainVerifier(mac, anchor)
+          for (let after = 0;;) {
+            const page = yield* storage.audit.events(clinic.id, after, VERIFY_PAGE)
+            for (const e of page) verifier.push(e)
+            if (page.length < VERIFY_PAGE) break
+            after = page[page.length - 1]!.seq
+          }
+          const firstBreak = verifier.end(head)
+          return firstBreak === undefined ? { events: verifier.count() } : { events: verifier.count(), firstBreak }
         }), () => null),
     checkpoint: () =>
       clinicOperation(deps, "Audit.checkpoint", ({ clinic, clinicRow }) =>
         Effect.gen(function*() {
           const sign = yield* fieldCrypto.keyedMac(clinicRow.dataKey, clinic.id, checkpointPurpose)
-          const { head } = yield* storage.audit.chain(clinic.id)
+          const head = yield* storage.audit.head(clinic.id)
           const unsigned = { clinicId: clinic.id, seq: head.seq, hash: head.hash, at: yield* Clock.currentTimeMillis }
           return { ...unsigned, signature: sign(checkpointMessage(unsigned)) }
         }), () => null)

@@ -137,28 +137,65 @@ export const checkpointPurpose = "audit-checkpoint"
 /** The text a checkpoint's signature covers. @since 0.1.0 @category chain */
 export const checkpointMessage = (c: Omit<Checkpoint, "signature">): string => JSON.stringify([c.clinicId, c.seq, c.hash, c.at])
 
-/**
- * Checks a chain against an anchor (a checkpoint signed with `sign`): the event at the anchor's
- * sequence number must still be there with the anchored hash. A shorter chain is `truncated` (its
- * tail or all of it deleted, or an older backup restored); another hash there is `anchor_mismatch`.
- *
- * @since 0.1.0 @category chain
- */
-export const verifyAnchor = (
-  events: ReadonlyArray<Pick<AuditEvent, "seq" | "hash">>,
-  anchor: Checkpoint,
-  sign: (data: string) => string
-): ChainBreak | undefined => {
-  if (sign(checkpointMessage(anchor)) !== anchor.signature) return { seq: anchor.seq, problem: "bad_anchor" }
-  if (anchor.seq === 0) return anchor.hash === genesis ? undefined : { seq: 0, problem: "anchor_mismatch" }
-  const at = events[anchor.seq - 1]
-  if (at === undefined) return { seq: events.length + 1, problem: "truncated" }
-  return at.seq === anchor.seq && at.hash === anchor.hash ? undefined : { seq: anchor.seq, problem: "anchor_mismatch" }
+/** @since 0.1.0 @category chain */
+export interface ChainVerifier {
+  /** Takes the chain's next event (in sequence order). */
+  readonly push: (event: AuditEvent) => void
+  /** How many events were pushed. */
+  readonly count: () => number
+  /** The first break, once every event was pushed and given the stored head; an anchor's first. */
+  readonly end: (head: { readonly seq: number; readonly hash: string }) => ChainBreak | undefined
 }
 
 /**
- * Checks a clinic's events (ordered by `seq`) against the HMAC and the stored head. Any edit,
- * deletion (inside or at the end) or reordering breaks it.
+ * Verifies a chain event by event, so a caller can read it in pages in constant memory. Checks each
+ * event against the HMAC and its predecessor, then the stored head: any edit, deletion (inside or
+ * at the end) or reordering breaks it. With an `anchor` (a checkpoint signed with `sign`), the
+ * event at the anchor's position must still be there with the anchored hash: a shorter chain is
+ * `truncated` (its tail or all of it deleted, or an older backup restored), another hash there is
+ * `anchor_mismatch`, a checkpoint not signed for this clinic is `bad_anchor`.
+ *
+ * @since 0.1.0 @category chain
+ */
+export const chainVerifier = (
+  mac: (data: string) => string,
+  anchor?: { readonly checkpoint: Checkpoint; readonly sign: (data: string) => string }
+): ChainVerifier => {
+  let n = 0
+  let prev = genesis
+  let chainBreak: ChainBreak | undefined
+  const a = anchor?.checkpoint
+  const badAnchor = anchor !== undefined && anchor.sign(checkpointMessage(anchor.checkpoint)) !== anchor.checkpoint.signature
+  let anchored: ChainBreak | "ok" | undefined = a !== undefined && a.seq === 0
+    ? (a.hash === genesis ? "ok" : { seq: 0, problem: "anchor_mismatch" })
+    : undefined
+  return {
+    push: (e) => {
+      n++
+      if (a !== undefined && anchored === undefined && n === a.seq) {
+        anchored = e.seq === a.seq && e.hash === a.hash ? "ok" : { seq: a.seq, problem: "anchor_mismatch" }
+      }
+      if (chainBreak !== undefined) return
+      if (e.seq !== n) chainBreak = { seq: n, problem: "gap" }
+      else if (e.prevHash !== prev) chainBreak = { seq: e.seq, problem: "broken_link" }
+      else if (link(e, { seq: n - 1, hash: prev }, mac).hash !== e.hash) chainBreak = { seq: e.seq, problem: "hash_mismatch" }
+      else prev = e.hash
+    },
+    count: () => n,
+    end: (head) => {
+      if (a !== undefined) {
+        if (badAnchor) return { seq: a.seq, problem: "bad_anchor" }
+        if (anchored === undefined) return { seq: n + 1, problem: "truncated" }
+        if (anchored !== "ok") return anchored
+      }
+      if (chainBreak !== undefined) return chainBreak
+      return head.seq !== n || head.hash !== prev ? { seq: n + 1, problem: "head_mismatch" } : undefined
+    }
+  }
+}
+
+/**
+ * `chainVerifier` over a whole chain held in memory.
  *
  * @since 0.1.0 @category chain
  */
@@ -167,14 +204,7 @@ export const verifyChain = (
   head: { readonly seq: number; readonly hash: string },
   mac: (data: string) => string
 ): ChainBreak | undefined => {
-  let prev = genesis
-  for (let i = 0; i < events.length; i++) {
-    const e = events[i]!
-    if (e.seq !== i + 1) return { seq: i + 1, problem: "gap" }
-    if (e.prevHash !== prev) return { seq: e.seq, problem: "broken_link" }
-    if (link(e, { seq: i, hash: prev }, mac).hash !== e.hash) return { seq: e.seq, problem: "hash_mismatch" }
-    prev = e.hash
-  }
-  if (head.seq !== events.length || head.hash !== prev) return { seq: events.length + 1, problem: "head_mismatch" }
-  return undefined
+  const verifier = chainVerifier(mac)
+  for (const e of events) verifier.push(e)
+  return verifier.end(head)
 }

@@ -172,11 +172,11 @@ export interface AuditRepository {
   /** Writes the event linked to the head read by `head` and moves the head to it. */
   readonly append: (event: AuditEvent) => Effect.Effect<void>
   readonly list: (clinicId: ClinicId, filter: AuditFilter) => Effect.Effect<ReadonlyArray<AuditEvent>>
-  /** Every event in sequence order, and the head, read in one snapshot (for verification). */
-  readonly chain: (clinicId: ClinicId) => Effect.Effect<{
-    readonly events: ReadonlyArray<AuditEvent>
-    readonly head: ChainHead
-  }>
+  /**
+   * Up to `limit` events after sequence number `afterSeq`, in sequence order (verification reads the
+   * chain in such pages while it holds the head, so the pages form one snapshot).
+   */
+  readonly events: (clinicId: ClinicId, afterSeq: number, limit: number) => Effect.Effect<ReadonlyArray<AuditEvent>>
 }
 
 /**

@@ -111,14 +111,9 @@ export const make = ({ dialect, sql }: Context): Storage.AuditRepository => {
           ...(f.afterSeq === undefined ? [] : [sql`seq > ${f.afterSeq}`])
         ])
       } ORDER BY seq LIMIT ${f.limit}`).pipe(Effect.map(allEvents)),
-    // The head is held first, so no append can land between it and the events read after it.
-    chain: (clinicId) =>
-      Effect.gen(function*() {
-        const held = yield* head(clinicId)
-        const events = yield* orDie(sql`SELECT * FROM audit_events WHERE clinic_id = ${clinicId} ORDER BY seq`).pipe(
-          Effect.map(allEvents)
-        )
-        return { events, head: Option.getOrElse(held, () => ({ seq: 0, hash: genesis })) }
-      })
+    events: (clinicId, afterSeq, limit) =>
+      orDie(sql`SELECT * FROM audit_events WHERE clinic_id = ${clinicId} AND seq > ${afterSeq} ORDER BY seq LIMIT ${limit}`).pipe(
+        Effect.map(allEvents)
+      )
   }
 }

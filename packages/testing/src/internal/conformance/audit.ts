@@ -74,7 +74,7 @@ export const auditTrail = (it: SuiteIt) => {
       const fieldCrypto = yield* FieldCrypto
       const { clinicRow, chain } = yield* Effect.all({
         clinicRow: Effect.map(storage.clinics.findById(a.clinicId), Option.getOrThrow),
-        chain: storage.audit.chain(a.clinicId)
+        chain: Effect.all({ head: storage.audit.head(a.clinicId), events: storage.audit.events(a.clinicId, 0, 100_000) })
       }).pipe(storage.transaction(a.clinicId))
       const mac = yield* fieldCrypto.keyedMac(clinicRow.dataKey, a.clinicId, chainPurpose)
       expect(verifyChain(chain.events, chain.head, mac)).toBeUndefined()
@@ -128,6 +128,30 @@ export const auditTrail = (it: SuiteIt) => {
         [swapped.clinicId]
       )
       expect(yield* verify(swapped)).toEqual({ events: 10, firstBreak: { seq: 2, problem: "hash_mismatch" } })
+    }))
+
+  it.effect("verify reads a long chain in pages: every event counted, a break past the first page found, an anchor on a later page checked", () =>
+    Effect.gen(function*() {
+      const raw = yield* RawAccess
+      const a = yield* Fixtures.clinic("LongChain")
+      const patients = yield* Patients
+      const patient = yield* patients.create({ fullName: "Long Chain", phone: "+1 617 555 0199" }).pipe(a.asAdmin)
+      // Each read of a patient record is an event: 1,200 of them, over two pages.
+      yield* Effect.forEach(Array.from({ length: 1200 }), () => patients.get(patient.id).pipe(a.asAdmin), { discard: true })
+      const audit = yield* Audit
+      const whole = yield* audit.verify().pipe(a.asAdmin)
+      expect(whole.firstBreak).toBeUndefined()
+      expect(whole.events).toBeGreaterThan(1200)
+      const checkpoint = yield* audit.checkpoint().pipe(a.asAdmin)
+      expect(yield* audit.verify({ anchor: checkpoint }).pipe(a.asAdmin)).toEqual(whole)
+      yield* raw.execute("UPDATE audit_events SET entity_id = ? WHERE clinic_id = ? AND seq = 1111", ["someone-else", a.clinicId])
+      expect(yield* audit.verify().pipe(a.asAdmin)).toEqual({ events: whole.events, firstBreak: { seq: 1111, problem: "hash_mismatch" } })
+      yield* raw.execute("DELETE FROM audit_events WHERE clinic_id = ? AND seq >= 1150", [a.clinicId])
+      yield* raw.execute("UPDATE audit_heads SET seq = 1149, hash = (SELECT hash FROM audit_events WHERE clinic_id = ? AND seq = 1149) WHERE clinic_id = ?", [
+        a.clinicId,
+        a.clinicId
+      ])
+      expect((yield* audit.verify({ anchor: checkpoint }).pipe(a.asAdmin)).firstBreak).toEqual({ seq: 1150, problem: "truncated" })
     }))
 
   it.effect("a checkpoint kept outside the clinic detects a cut tail, a deleted chain and a restored older backup", () =>
