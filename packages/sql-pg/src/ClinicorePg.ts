@@ -10,6 +10,8 @@ import * as ReminderRepository from "@clinicore/sql/ReminderRepository"
 import * as Repositories from "@clinicore/sql/Repositories"
 import * as BillingRepository from "@clinicore/sql/BillingRepository"
 import { BillingStorage } from "@clinicore/core/BillingStorage"
+import { SessionStorage } from "@clinicore/core/Sessions"
+import * as SessionRepository from "@clinicore/sql/SessionRepository"
 import { type Dialect, orDieOnSqlError } from "@clinicore/sql/Dialect"
 import type { ClinicId } from "@clinicore/core/Ids"
 import { Storage } from "@clinicore/core/Storage"
@@ -30,6 +32,7 @@ import scheduling from "./migrations/0003_scheduling.js"
 import versions from "./migrations/0004_versions.js"
 import billing from "./migrations/0005_billing.js"
 import reminders from "./migrations/0006_reminders.js"
+import sessions from "./migrations/0009_sessions.js"
 
 /** @since 0.1.0 @category models */
 export interface PgConfig {
@@ -102,7 +105,8 @@ export const migrations = Migrator.fromRecord({
   "0003_scheduling": scheduling,
   "0004_versions": versions,
   "0005_billing": billing,
-  "0006_reminders": reminders
+  "0006_reminders": reminders,
+  "0009_sessions": sessions
 })
 
 /**
@@ -214,9 +218,10 @@ const migrate = (config: PgConfig): Layer.Layer<never, SqlError | Migrator.Migra
  */
 export const layer = (
   config: PgConfig
-): Layer.Layer<Storage | BillingStorage | SqlClient.SqlClient, SqlError | Migrator.MigrationError> =>
+): Layer.Layer<Storage | BillingStorage | SessionStorage | SqlClient.SqlClient, SqlError | Migrator.MigrationError> =>
   Layer.effect(Storage, make).pipe(
     Layer.merge(Layer.effect(BillingStorage, BillingRepository.make(dialect))),
+    Layer.merge(Layer.effect(SessionStorage, SessionRepository.make(dialect))),
     Layer.provide(migrate(config)),
     Layer.provideMerge(PgClient.layer({
       url: config.url,
@@ -237,5 +242,5 @@ export const layerConfig = (
     url: Config.redacted("DATABASE_URL"),
     ownerUrl: Config.option(Config.redacted("DATABASE_OWNER_URL")).pipe(Config.map(Option.getOrUndefined))
   })
-): Layer.Layer<Storage | BillingStorage | SqlClient.SqlClient, SqlError | Migrator.MigrationError | ConfigError> =>
+): Layer.Layer<Storage | BillingStorage | SessionStorage | SqlClient.SqlClient, SqlError | Migrator.MigrationError | ConfigError> =>
   Layer.unwrapEffect(Effect.map(config, layer))

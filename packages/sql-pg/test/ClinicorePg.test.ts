@@ -172,7 +172,8 @@ layer(TestLayer, { timeout: "120 seconds", excludeTestServices: true })("Clinico
         { migration_id: 3, name: "scheduling" },
         { migration_id: 4, name: "versions" },
         { migration_id: 5, name: "billing" },
-        { migration_id: 6, name: "reminders" }
+        { migration_id: 6, name: "reminders" },
+        { migration_id: 9, name: "sessions" }
       ])
     }))
 

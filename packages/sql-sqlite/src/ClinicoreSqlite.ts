@@ -9,6 +9,8 @@ import * as ReminderRepository from "@clinicore/sql/ReminderRepository"
 import * as Repositories from "@clinicore/sql/Repositories"
 import * as BillingRepository from "@clinicore/sql/BillingRepository"
 import { BillingStorage } from "@clinicore/core/BillingStorage"
+import { SessionStorage } from "@clinicore/core/Sessions"
+import * as SessionRepository from "@clinicore/sql/SessionRepository"
 import { type Dialect, orDieOnSqlError } from "@clinicore/sql/Dialect"
 import { Storage } from "@clinicore/core/Storage"
 import * as Migrator from "@effect/sql/Migrator"
@@ -26,6 +28,7 @@ import scheduling from "./migrations/0003_scheduling.js"
 import versions from "./migrations/0004_versions.js"
 import billing from "./migrations/0005_billing.js"
 import reminders from "./migrations/0006_reminders.js"
+import sessions from "./migrations/0009_sessions.js"
 
 /** @since 0.1.0 @category models */
 export interface SqliteConfig {
@@ -80,7 +83,8 @@ export const migrations = Migrator.fromRecord({
   "0003_scheduling": scheduling,
   "0004_versions": versions,
   "0005_billing": billing,
-  "0006_reminders": reminders
+  "0006_reminders": reminders,
+  "0009_sessions": sessions
 })
 
 /**
@@ -132,9 +136,10 @@ export const make = (config: { readonly busyTimeoutMs?: number | undefined } = {
  */
 export const layer = (
   config: SqliteConfig
-): Layer.Layer<Storage | BillingStorage | SqlClient.SqlClient, SqlError | Migrator.MigrationError | ConfigError> =>
+): Layer.Layer<Storage | BillingStorage | SessionStorage | SqlClient.SqlClient, SqlError | Migrator.MigrationError | ConfigError> =>
   Layer.effect(Storage, make(config)).pipe(
     Layer.merge(Layer.effect(BillingStorage, BillingRepository.make(dialect))),
+    Layer.merge(Layer.effect(SessionStorage, SessionRepository.make(dialect))),
     Layer.provideMerge(Client.layer({ filename: config.filename, busyTimeoutMs: config.busyTimeoutMs ?? 5000 }))
   )
 
@@ -145,5 +150,5 @@ export const layer = (
  */
 export const layerConfig = (
   filename: Config.Config<string> = Config.withDefault(Config.string("CLINICORE_SQLITE_FILE"), "clinicore.db")
-): Layer.Layer<Storage | BillingStorage | SqlClient.SqlClient, SqlError | Migrator.MigrationError | ConfigError> =>
+): Layer.Layer<Storage | BillingStorage | SessionStorage | SqlClient.SqlClient, SqlError | Migrator.MigrationError | ConfigError> =>
   Layer.unwrapEffect(Effect.map(filename, (filename) => layer({ filename })))

@@ -4,3 +4,4 @@
 export * as BillingRepository from "./BillingRepository.js"
 export * as Dialect from "./Dialect.js"
 export * as Repositories from "./Repositories.js"
+export * as SessionRepository from "./SessionRepository.js"

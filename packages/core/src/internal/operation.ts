@@ -59,9 +59,14 @@ const refusal = (
   // it is not a signed-in user lacking a grant (403).
   if (principal._tag === "Public") return spec.key === "public" ? undefined : new Unauthenticated()
   if (principal._tag === "System") {
-    return spec.key === "admin" || spec.key === "self" || spec.key === "platform"
-      ? new PermissionDenied({ permission: spec.key, reason: "wrong_principal" })
-      : undefined
+    if (spec.key === "admin" || spec.key === "self" || spec.key === "platform") {
+      return new PermissionDenied({ permission: spec.key, reason: "wrong_principal" })
+    }
+    // A job bound to a role (a host's API key) holds what the role holds, by the same rule as a user.
+    if (principal.role === undefined || spec.key === "public") return undefined
+    return resolve(principal.role, spec.key, stored)
+      ? undefined
+      : new PermissionDenied({ permission: spec.key, reason: "not_granted" })
   }
   if (Option.isNone(account)) return new Unauthenticated()
   const { role, status } = account.value
@@ -77,7 +82,7 @@ const actorOf = (principal: Principal, account: Option.Option<StaffAccount>) =>
   principal._tag === "User"
     ? { actorType: "user" as const, actorId: principal.staffId, role: Option.getOrNull(Option.map(account, (a) => a.role)) }
     : principal._tag === "System"
-    ? { actorType: "system" as const, actorId: principal.job, role: null }
+    ? { actorType: "system" as const, actorId: principal.job, role: principal.role ?? null }
     : principal._tag === "Public"
     ? { actorType: "public" as const, actorId: null, role: null }
     : { actorType: "platform" as const, actorId: null, role: null }
@@ -133,7 +138,8 @@ export const guarded = <A, E, R>(
     const outcome = yield* storage.transaction(clinicId)(
       Effect.gen(function*() {
         const staffId = principal._tag === "User" ? principal.staffId : null
-        const loaded = yield* storage.access.principal(clinicId, staffId, spec.key)
+        const role = principal._tag === "System" ? principal.role : undefined
+        const loaded = yield* storage.access.principal(clinicId, staffId, spec.key, role)
         if (Option.isNone(loaded)) return Either.left<Refusal>(new Unauthenticated())
         const { account, clinic: clinicRow, stored } = loaded.value
         const draft = (rest: Pick<AuditDraft, "outcome" | "reason" | "entityId">): AuditDraft => ({
