@@ -14,8 +14,36 @@ export const Api = modules.reduce(
   HttpApi.make(Id)
 ) as unknown as HttpApi.HttpApi<typeof Id, Module["group"]>
 
+/**
+ * Component names from the library's schema identifiers (`@clinicore/core/Patient`) are not valid
+ * OpenAPI component keys (`^[a-zA-Z0-9._-]+$`): keep the last segment (`Patient`).
+ */
+const componentKeys = (spec: Record<string, any>): Record<string, any> => {
+  const schemas: Record<string, unknown> = spec.components?.schemas ?? {}
+  const renames = new Map<string, string>()
+  for (const key of Object.keys(schemas)) {
+    if (/^[a-zA-Z0-9._-]+$/.test(key)) continue
+    let next = key.split("/").pop()!.replace(/[^a-zA-Z0-9._-]/g, "_")
+    while (next in schemas || [...renames.values()].includes(next)) next = `${next}_`
+    renames.set(key, next)
+  }
+  if (renames.size === 0) return spec
+  let text = JSON.stringify(spec)
+  for (const [from, to] of renames) {
+    // References are JSON pointers: "/" within a key is written "~1" (and "~" as "~0").
+    for (const pointer of [from, from.replaceAll("~", "~0").replaceAll("/", "~1")]) {
+      text = text.split(JSON.stringify(`#/components/schemas/${pointer}`)).join(JSON.stringify(`#/components/schemas/${to}`))
+    }
+  }
+  const out = JSON.parse(text)
+  out.components.schemas = Object.fromEntries(
+    Object.entries(out.components.schemas).map(([k, v]) => [renames.get(k) ?? k, v])
+  )
+  return out
+}
+
 /** The OpenAPI document's title and description. */
-export const ApiDocumented = Api.annotateContext(OpenApi.annotations({
+export const ApiDocumented = Api.annotate(OpenApi.Transform, componentKeys).annotateContext(OpenApi.annotations({
   title: "clinicore",
   version: "0.1.0",
   description: "The clinicore HTTP host: every library service as routes. Staff routes take a bearer credential " +

@@ -62,7 +62,7 @@ export const dispatcher = (config: Config) =>
 /** Everything: services, dispatcher and the HTTP server on `host:port` (port 0: any free port). */
 export const layer = (config: Config) =>
   Server.layer(config).pipe(
-    Layer.provide(NodeHttpServer.layer(createServer, { port: config.port, host: config.host })),
+    Layer.provideMerge(NodeHttpServer.layer(createServer, { port: config.port, host: config.host })),
     Layer.provideMerge(dispatcher(config)),
     Layer.provideMerge(services(config))
   )

@@ -9,7 +9,6 @@ import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import * as HttpApiSwagger from "@effect/platform/HttpApiSwagger"
 import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
-import * as HttpServerError from "@effect/platform/HttpServerError"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Cause from "effect/Cause"
@@ -59,10 +58,10 @@ const problem = (status: number, tag: string, message: string) =>
 /** A request body that could not be read or parsed, or a route that does not exist, as JSON; anything else stays a 500. */
 const answer = (cause: Cause.Cause<unknown>): HttpServerResponse.HttpServerResponse | undefined => {
   const error = Cause.squash(cause)
-  if (HttpServerError.isServerError(error)) {
+  if (typeof error === "object" && error !== null && "_tag" in error) {
     if (error._tag === "RouteNotFound") return problem(404, "RouteNotFound", "no such route")
     if (error._tag === "RequestError") {
-      const text = String((error.cause as { message?: unknown } | undefined)?.message ?? error.description ?? "")
+      const text = String((error as { cause?: { message?: unknown } }).cause?.message ?? "")
       return /maxBytes/i.test(text)
         ? problem(413, "PayloadTooLarge", "the request body is too large")
         : problem(400, "MalformedRequest", "the request body is not valid JSON")
@@ -71,37 +70,53 @@ const answer = (cause: Cause.Cause<unknown>): HttpServerResponse.HttpServerRespo
   return undefined
 }
 
+/**
+ * Inside the router (a response produced here is the one sent): refuses bodies of unknown length
+ * or above the limit before reading them, reads bodies under the limit, and answers malformed
+ * bodies and unknown routes with a JSON 4xx instead of letting them become defects.
+ */
 const guard = (options: Options) => {
   const maxBody = options.maxBodyBytes ?? 256 * 1024
-  const log = options.log === false ? undefined : (options.log ?? ((line: string) => console.log(line)))
-  return (app: HttpApp.Default): HttpApp.Default =>
+  return HttpApiBuilder.middleware((app) =>
     Effect.gen(function*() {
       const request = yield* HttpServerRequest.HttpServerRequest
-      const started = Date.now()
-      const length = Number(request.headers["content-length"] ?? "0")
-      const chunked = request.headers["content-length"] === undefined && request.headers["transfer-encoding"] !== undefined
-      const response = chunked
+      const declared = request.headers["content-length"]
+      if (declared === undefined && request.headers["transfer-encoding"] !== undefined) {
         // A body of unknown length is refused before it is read: every client this host serves sends a length.
-        ? problem(411, "LengthRequired", "send the request body with a Content-Length")
-        : Number.isFinite(length) && length > maxBody
-        ? problem(413, "PayloadTooLarge", "the request body is too large")
-        : yield* app.pipe(
-          HttpIncomingMessage.withMaxBodySize(Option.some(maxBody)),
-          Effect.catchAllCause((cause) => {
-            const known = answer(cause)
-            return known !== undefined ? Effect.succeed(known) : Effect.failCause(cause)
-          }),
-          Effect.tapErrorCause((cause) =>
-            Cause.isInterruptedOnly(cause) ? Effect.void : Effect.sync(() => log?.(`${request.method} ${request.url.split("?")[0]} 500 defect`)))
-        )
-      const answered = response.body._tag !== "Empty" ? response
-        : response.status === 400
-        ? problem(400, "MalformedRequest", "the request body could not be read as JSON")
-        : response.status === 404
-        ? problem(404, "RouteNotFound", "no such route")
-        : response
-      log?.(`${request.method} ${request.url.split("?")[0]} ${answered.status} ${Date.now() - started}ms`)
-      return answered
+        return problem(411, "LengthRequired", "send the request body with a Content-Length")
+      }
+      if (declared !== undefined && !(Number(declared) <= maxBody)) {
+        return problem(413, "PayloadTooLarge", `the request body is larger than ${maxBody} bytes`)
+      }
+      return yield* app.pipe(
+        HttpIncomingMessage.withMaxBodySize(Option.some(maxBody)),
+        Effect.catchAllCause((cause) => {
+          const known = answer(cause)
+          return known !== undefined ? Effect.succeed(known) : Effect.failCause(cause)
+        })
+      )
+    })
+  )
+}
+
+/** One line per request, after it was answered: method, path without its query, status, duration. */
+const requestLog = (options: Options) => {
+  const log = options.log === false ? undefined : (options.log ?? ((line: string) => console.log(line)))
+  return (app: HttpApp.Default): HttpApp.Default =>
+    log === undefined ? app : Effect.gen(function*() {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const started = Date.now()
+      const line = (status: number | string) => log(`${request.method} ${request.url.split("?")[0]} ${status} ${Date.now() - started}ms`)
+      return yield* app.pipe(
+        Effect.tap((response) => Effect.sync(() => line(response.status))),
+        Effect.tapErrorCause((cause) =>
+          Cause.isInterruptedOnly(cause)
+            ? Effect.sync(() => line("aborted"))
+            : Effect.sync(() => {
+              const response = Cause.squash(cause)
+              line(HttpServerResponse.isServerResponse(response) ? response.status : 500)
+            }))
+      )
     })
 }
 
@@ -114,7 +129,8 @@ export const ApiLive = (options: Options = {}) =>
 
 /** Serves everything on the `HttpServer` in context. */
 export const layer = (options: Options = {}) =>
-  HttpApiBuilder.serve(guard(options)).pipe(
+  HttpApiBuilder.serve(requestLog(options)).pipe(
+    Layer.provide(guard(options)),
     Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
     Layer.provide(BookingPage),
