@@ -38,7 +38,11 @@ const generous: RateLimits = {
   public: { requests: 100_000, windowMs: 60_000 }
 }
 
-export const startHost = async (kind: Kind, pgAdminUrl: string | undefined, options: { rateLimits?: RateLimits } = {}) => {
+export const startHost = async (
+  kind: Kind,
+  pgAdminUrl: string | undefined,
+  options: { rateLimits?: RateLimits; log?: (line: string) => void } = {}
+) => {
   const platformToken = `platform-${randomBytes(16).toString("hex")}`
   let database: Host.Database
   let cleanup: () => Promise<void>
@@ -94,7 +98,7 @@ export const startHost = async (kind: Kind, pgAdminUrl: string | undefined, opti
     host: "127.0.0.1",
     platformToken: Redacted.make(platformToken),
     notifier: false,
-    log: false,
+    log: options.log ?? false,
     rateLimits: options.rateLimits ?? generous
   }
   const runtime = ManagedRuntime.make(Host.layer(config))
