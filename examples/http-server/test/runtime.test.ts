@@ -3,6 +3,8 @@
  * carry no patient data; shutting down lets an in-flight request finish.
  */
 import { request } from "node:http"
+import type { Notifier } from "@clinicore/core"
+import * as Effect from "effect/Effect"
 import { describe, expect, it } from "vitest"
 import { makeClinic } from "./utils/fixture.js"
 import { startHost } from "./utils/host.js"
@@ -69,5 +71,35 @@ describe("host runtime", () => {
     const closing = host.close()
     expect(await answered).toBe(201)
     await closing
+  })
+
+  it("runs the reminder dispatcher in-process", async () => {
+    const sent: Array<string> = []
+    const notifier: Notifier.Notifier = {
+      send: (m) => Effect.sync(() => (sent.push(m.reminderId), { providerMessageId: `test-${m.idempotencyKey}` }))
+    }
+    const host = await startHost("sqlite", undefined, { notifier, dispatchInterval: "200 millis" })
+    try {
+      const a = await makeClinic(host, "dispatch")
+      const from = Date.now() + 86_400_000
+      const slots = await a.call("POST", "/availability", { serviceId: a.serviceId, from, to: from + 86_400_000 })
+      const appt = await a.call("POST", "/appointments", {
+        doctorId: slots.body[0].doctorId,
+        patientId: a.patientId,
+        serviceId: a.serviceId,
+        start: slots.body[0].start
+      })
+      const reminder = await a.call("POST", "/reminders", { appointmentId: appt.body.id, channel: "sms" })
+      expect(reminder.status).toBe(201)
+      let status = reminder.body.status
+      for (let i = 0; i < 50 && status === "pending"; i++) {
+        await new Promise((r) => setTimeout(r, 200))
+        status = (await a.call("GET", `/reminders/${reminder.body.id}`)).body.status
+      }
+      expect(status).toBe("sent")
+      expect(sent).toContain(reminder.body.id)
+    } finally {
+      await host.close()
+    }
   })
 })

@@ -8,7 +8,9 @@ import { randomBytes } from "node:crypto"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import type { Notifier } from "@clinicore/core"
 import * as HttpServer from "@effect/platform/HttpServer"
+import type * as Duration from "effect/Duration"
 import Database from "better-sqlite3"
 import * as Effect from "effect/Effect"
 import * as ManagedRuntime from "effect/ManagedRuntime"
@@ -41,7 +43,12 @@ const generous: RateLimits = {
 export const startHost = async (
   kind: Kind,
   pgAdminUrl: string | undefined,
-  options: { rateLimits?: RateLimits; log?: (line: string) => void } = {}
+  options: {
+    rateLimits?: RateLimits
+    log?: (line: string) => void
+    notifier?: Notifier.Notifier
+    dispatchInterval?: Duration.DurationInput
+  } = {}
 ) => {
   const platformToken = `platform-${randomBytes(16).toString("hex")}`
   let database: Host.Database
@@ -97,7 +104,8 @@ export const startHost = async (
     port: 0,
     host: "127.0.0.1",
     platformToken: Redacted.make(platformToken),
-    notifier: false,
+    notifier: options.notifier ?? false,
+    dispatchInterval: options.dispatchInterval,
     log: options.log ?? false,
     rateLimits: options.rateLimits ?? generous
   }
