@@ -28,6 +28,9 @@ const database: Host.Database = env.DATABASE_URL
   }
   : { _tag: "sqlite", filename: env.CLINICORE_SQLITE_FILE ?? ".tmp/clinicore.db" }
 
+say("starting the clinicore HTTP host…")
+if (database._tag === "sqlite") mkdirSync(dirname(database.filename), { recursive: true })
+
 const masterKey = (() => {
   if (env.CLINICORE_MASTER_KEY) return Redacted.make(env.CLINICORE_MASTER_KEY)
   if (database._tag === "pg") {

@@ -341,6 +341,11 @@ describe.each<Kind>(["sqlite", "pg"])("HTTP host on %s", (kind) => {
     const invalid = await a.call("POST", `/appointments/${booked.body.id}/status`, { status: "requested" })
     expect(invalid.status).toBe(409)
     expect(invalid.body.reason._tag).toBe("invalid_transition")
+    // A key bound to the doctor role owns no appointments: the own-records rule refuses it.
+    const doctorKey = await a.call("POST", "/api-keys", { name: "Doctor tablet", role: "doctor" })
+    const notOwn = await a.call("POST", `/appointments/${booked.body.id}/status`, { status: "checked_in" }, doctorKey.body.key)
+    expect(notOwn.status).toBe(403)
+    expect(notOwn.body).toEqual({ _tag: "PermissionDenied", permission: "appointments.edit", reason: "not_own_record" })
     expect((await a.call("POST", `/appointments/${booked.body.id}/cancel`, { reason: "patient called" })).body.status).toBe("cancelled")
     const badTime = await a.call("POST", "/appointments", { doctorId: a.doctorId, patientId: a.patientId, serviceId: a.serviceId, start: "2026-13-45" })
     expect(badTime.status).toBe(400)

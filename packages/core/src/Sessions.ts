@@ -227,12 +227,12 @@ export const make = (
           yield* repo.revoke(row.clinicId, row.id, now).pipe(storage.transaction(row.clinicId))
         }).pipe(Effect.withSpan("Sessions.logout")),
       authenticate: (credential) =>
-        Effect.map(live(credential), (row): Principal =>
+        Effect.flatMap(live(credential), (row): Effect.Effect<Principal, Unauthenticated> =>
           row.kind === "session" && row.staffId !== null
-            ? Principal.User({ clinicId: row.clinicId, staffId: row.staffId })
-            : Principal.System({ clinicId: row.clinicId, job: `api-key:${row.id}`, role: row.role ?? "nurse" })).pipe(
-            Effect.withSpan("Sessions.authenticate")
-          ),
+            ? Effect.succeed(Principal.User({ clinicId: row.clinicId, staffId: row.staffId }))
+            : row.kind === "api_key" && row.role !== null
+            ? Effect.succeed(Principal.System({ clinicId: row.clinicId, job: `api-key:${row.id}`, role: row.role }))
+            : Effect.fail(new Unauthenticated())).pipe(Effect.withSpan("Sessions.authenticate")),
       createApiKey: (input) =>
         adminOp("Sessions.createApiKey", (clinicId) =>
             Effect.gen(function*() {

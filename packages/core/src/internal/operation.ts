@@ -9,7 +9,7 @@ import type { FieldCrypto } from "../FieldCrypto.js"
 import type { ClinicId } from "../Ids.js"
 import { type ClinicOperation, type OperationSpec, operations, type PlatformOperation } from "../Operations.js"
 import { ownsOrUnrestricted, resolve } from "../Permission.js"
-import type { StaffAccount } from "../StaffAccount.js"
+import type { Role, StaffAccount } from "../StaffAccount.js"
 import type { ClinicRow, Storage } from "../Storage.js"
 import { appendAudit, type AuditDraft } from "./audit.js"
 
@@ -27,6 +27,8 @@ export interface Acting {
   readonly key: OperationSpec["key"]
   /** The acting staff account; `None` for a system principal. */
   readonly user: Option.Option<StaffAccount>
+  /** The role a system principal is bound to (a host's API key), if any. */
+  readonly boundRole?: Role | undefined
 }
 
 type Refusal = PermissionDenied | Inactive | Unauthenticated
@@ -39,7 +41,11 @@ const isUuid = Schema.is(Schema.UUID)
  */
 export const requireOwn = (acting: Acting, ownerStaffId: string | null): Effect.Effect<void, PermissionDenied> =>
   Option.match(acting.user, {
-    onNone: () => Effect.void,
+    // A job bound to a role owns no records: bound to the doctor role, it changes none.
+    onNone: () =>
+      acting.boundRole === undefined || ownsOrUnrestricted(acting.boundRole, "", ownerStaffId)
+        ? Effect.void
+        : Effect.fail(new PermissionDenied({ permission: acting.key, reason: "not_own_record" })),
     onSome: (user) =>
       ownsOrUnrestricted(user.role, user.id, ownerStaffId)
         ? Effect.void
@@ -157,7 +163,8 @@ export const guarded = <A, E, R>(
         const refused = refusal(spec, principal, clinicRow.clinic, account, stored)
         if (refused !== undefined) return yield* deny(refused)
         const user = principal._tag === "User" ? account : Option.none()
-        return yield* body({ clinic: clinicRow.clinic, clinicRow, key: spec.key, user }).pipe(
+        const boundRole = principal._tag === "System" ? principal.role : undefined
+        return yield* body({ clinic: clinicRow.clinic, clinicRow, key: spec.key, user, boundRole }).pipe(
           Effect.tap((a) =>
             spec.audit === "none"
               ? Effect.void
