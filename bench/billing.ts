@@ -27,7 +27,7 @@ import { Billing } from "@clinicore/core/Billing"
 import * as Clinicore from "@clinicore/core/Clinicore"
 import { FieldCrypto } from "@clinicore/core/FieldCrypto"
 import { Patients } from "@clinicore/core/Patients"
-import { ClinicorePg } from "@clinicore/sql-pg"
+import { ClinicorePg, Tenancy } from "@clinicore/sql-pg"
 import { ClinicoreSqlite } from "@clinicore/sql-sqlite"
 import * as Fixtures from "@clinicore/testing/Fixtures"
 import * as SqlClient from "@effect/sql/SqlClient"
@@ -197,10 +197,13 @@ const compare = (adapter: string, billers: ReadonlyArray<BillingModule.Billing>,
 
 const services = Clinicore.layer.pipe(Layer.provideMerge(Fixtures.fieldCryptoLayer))
 
-const pgDialect: Dialect = {
-  tenant: (sql, clinicId) => sql`SELECT set_config('clinicore.clinic_id', ${clinicId}, true)`,
+/** The tenant named by hand with its proof (`Tenancy`), as a host's own SQL does. */
+const pgDialect = (tenancy: Tenancy.Tenancy): Dialect => ({
+  tenant: (sql, clinicId) =>
+    sql`SELECT set_config('clinicore.clinic_id', ${clinicId}, true),
+      set_config('clinicore.clinic_id_proof', ${tenancy.proof("clinic_id", clinicId)}, true)`,
   instant: (ms) => new Date(ms)
-}
+})
 const sqliteDialect: Dialect = { tenant: () => Effect.void, instant: (ms) => ms }
 
 const postgres = Effect.gen(function*() {
@@ -211,12 +214,13 @@ const postgres = Effect.gen(function*() {
   yield* Effect.gen(function*() {
     const biller = yield* Billing
     const sql = yield* SqlClient.SqlClient
-    yield* compare("postgres", [biller], sql, pgDialect, {
+    const dialect = pgDialect(yield* Tenancy.Tenancy)
+    yield* compare("postgres", [biller], sql, dialect, {
       byHand: {
         name: "by hand: permission read, counter UPDATE … RETURNING, invoice UPDATE, audit head FOR UPDATE + node:crypto HMAC + event INSERT + head UPDATE, same client, same run",
-        issue: byHand(sql, pgDialect)
+        issue: byHand(sql, dialect)
       },
-      bare: { name: "bare: counter UPDATE … RETURNING + invoice UPDATE, same client, same run", issue: bare(sql, pgDialect) }
+      bare: { name: "bare: counter UPDATE … RETURNING + invoice UPDATE, same client, same run", issue: bare(sql, dialect) }
     })
   }).pipe(Effect.provide(services.pipe(Layer.provideMerge(storage))))
   yield* Effect.promise(() => db.drop())

@@ -32,10 +32,11 @@ import { Schedules } from "@clinicore/core/Schedules"
 import { Scheduling } from "@clinicore/core/Scheduling"
 import * as SchedulingModule from "@clinicore/core/Scheduling"
 import { Storage } from "@clinicore/core/Storage"
-import { ClinicorePg } from "@clinicore/sql-pg"
+import { ClinicorePg, Tenancy } from "@clinicore/sql-pg"
 import { ClinicoreSqlite } from "@clinicore/sql-sqlite"
 import * as Fixtures from "@clinicore/testing/Fixtures"
 import * as SqlClient from "@effect/sql/SqlClient"
+import type { SqlError } from "@effect/sql/SqlError"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -105,12 +106,22 @@ const setup = (clinics: 1 | typeof CLIENTS) =>
       Effect.map(doctorAndPatient(fixtures[i % clinics]!, i), (dp): Client => ({ fixture: fixtures[i % clinics]!, ...dp, next: base })))
   })
 
+/**
+ * Names the tenant by hand on Postgres: the setting and its proof (`Tenancy`), as a host's own SQL
+ * does; nothing on SQLite.
+ */
+type Tenant = (sql: SqlClient.SqlClient, clinicId: string) => Effect.Effect<unknown, SqlError>
+const noTenant: Tenant = () => Effect.void
+const pgTenant = (tenancy: Tenancy.Tenancy): Tenant => (sql, clinicId) =>
+  sql`SELECT set_config('clinicore.clinic_id', ${clinicId}, true),
+    set_config('clinicore.clinic_id_proof', ${tenancy.proof("clinic_id", clinicId)}, true)`
+
 /** Every pair of overlapping blocking rows of one doctor or patient in the clinics, counted by SQL. */
-const doubleBookings = (sql: SqlClient.SqlClient, clinicIds: ReadonlyArray<string>) =>
+const doubleBookings = (sql: SqlClient.SqlClient, clinicIds: ReadonlyArray<string>, tenant: Tenant) =>
   Effect.map(
     Effect.forEach(clinicIds, (clinicId) =>
       sql.withTransaction(Effect.zipRight(
-        sql.onDialectOrElse({ pg: () => sql`SELECT set_config('clinicore.clinic_id', ${clinicId}, true)`, orElse: () => sql`SELECT 1` }),
+        tenant(sql, clinicId),
         sql<{ n: number }>`SELECT count(*) AS n FROM appointments x JOIN appointments y
           ON x.clinic_id = y.clinic_id AND x.id < y.id AND (x.doctor_id = y.doctor_id OR x.patient_id = y.patient_id)
           WHERE x.clinic_id = ${clinicId} AND x.busy_start < y.busy_end AND y.busy_start < x.busy_end
@@ -197,26 +208,20 @@ const byHand = (sql: SqlClient.SqlClient, dialect: Dialect, r: Row) =>
   })
 
 /** The by-hand booking in its own transaction, the tenant set first on Postgres. */
-const byHandPath = (sqlOf: (c: number) => SqlClient.SqlClient, dialect: Dialect): Path => (r, c) => {
+const byHandPath = (sqlOf: (c: number) => SqlClient.SqlClient, dialect: Dialect, tenant: Tenant): Path => (r, c) => {
   const sql = sqlOf(c)
-  return sql.withTransaction(
-    dialect === "pg"
-      ? Effect.zipRight(sql`SELECT set_config('clinicore.clinic_id', ${r.clinicId}, true)`, byHand(sql, dialect, r))
-      : byHand(sql, dialect, r)
-  )
+  return sql.withTransaction(Effect.zipRight(tenant(sql, r.clinicId), byHand(sql, dialect, r)))
 }
 
 /** The floor, for information: BEGIN, the tenant, one INSERT guarded by the constraint alone, COMMIT. */
-const rawPath = (sqlOf: (c: number) => SqlClient.SqlClient, dialect: Dialect): Path => (r, c) => {
+const rawPath = (sqlOf: (c: number) => SqlClient.SqlClient, dialect: Dialect, tenant: Tenant): Path => (r, c) => {
   const sql = sqlOf(c)
   const t = (ms: number) => (dialect === "pg" ? new Date(ms) : ms)
   const insert = sql`INSERT INTO appointments (clinic_id, id, doctor_id, patient_id, start_at, end_at, busy_start, busy_end,
       status, created_at, updated_at)
     VALUES (${r.clinicId}, ${randomUUID()}, ${r.doctorId}, ${r.patientId}, ${t(r.start)}, ${t(r.end)}, ${t(r.start)},
       ${t(r.end)}, 'scheduled', ${t(Date.now())}, ${t(Date.now())})`
-  return sql.withTransaction(
-    dialect === "pg" ? Effect.zipRight(sql`SELECT set_config('clinicore.clinic_id', ${r.clinicId}, true)`, insert) : insert
-  )
+  return sql.withTransaction(Effect.zipRight(tenant(sql, r.clinicId), insert))
 }
 
 const libraryPath = (bookers: ReadonlyArray<SchedulingModule.Scheduling>): Path => (r, c, client) =>
@@ -252,7 +257,7 @@ const statementsPerBooking = (client: Client, path: Path, n = 20) =>
 const throughput = (
   name: string,
   clients: ReadonlyArray<Client>,
-  paths: { library: Path; byHand: Path; raw: Path },
+  paths: { library: Path; byHand: Path; raw: Path; tenant: Tenant },
   sql: SqlClient.SqlClient
 ) =>
   Effect.gen(function*() {
@@ -286,7 +291,7 @@ const throughput = (
     }, { concurrency: CLIENTS })
     // Later bookings of these clients start after the contended times.
     for (const c of clients) c.next = contendedBase + 2 * DAY
-    const doubles = yield* doubleBookings(sql, [...new Set(clients.map((c) => c.fixture.clinicId))])
+    const doubles = yield* doubleBookings(sql, [...new Set(clients.map((c) => c.fixture.clinicId))], paths.tenant)
     const contended = {
       contended_attempts: attempts.length,
       contended_succeeded_library: attempts.filter((a) => a.path === "library" && a.ok).length,
@@ -315,7 +320,7 @@ const throughput = (
   })
 
 /** Single-client latency: one booking of each path after the other (order alternating), p50 and p99. */
-const latency = (name: string, lib: Client, hand: Client, paths: { library: Path; byHand: Path }, sql: SqlClient.SqlClient) =>
+const latency = (name: string, lib: Client, hand: Client, paths: { library: Path; byHand: Path; tenant: Tenant }, sql: SqlClient.SqlClient) =>
   Effect.gen(function*() {
     const one = (client: Client, path: Path) =>
       Effect.map(Effect.timed(Effect.suspend(() => path(rowOf(client), 0, client))), ([d]) => Duration.toMillis(d))
@@ -339,7 +344,7 @@ const latency = (name: string, lib: Client, hand: Client, paths: { library: Path
       statements_library: yield* statementsPerBooking(lib, paths.library),
       statements_by_hand: yield* statementsPerBooking(hand, paths.byHand)
     }
-    const doubles = yield* doubleBookings(sql, [...new Set([lib.fixture.clinicId, hand.fixture.clinicId])])
+    const doubles = yield* doubleBookings(sql, [...new Set([lib.fixture.clinicId, hand.fixture.clinicId])], paths.tenant)
     for (const [label, p] of [["p50", 0.5], ["p99", 0.99]] as const) {
       line({
         name: `${name}: single-client latency ${label}`,
@@ -365,7 +370,13 @@ const postgres = Effect.gen(function*() {
   yield* Effect.gen(function*() {
     const booker = yield* Scheduling
     const sql = yield* SqlClient.SqlClient
-    const paths = { library: libraryPath([booker]), byHand: byHandPath(() => sql, "pg"), raw: rawPath(() => sql, "pg") }
+    const tenant = pgTenant(yield* Tenancy.Tenancy)
+    const paths = {
+      library: libraryPath([booker]),
+      byHand: byHandPath(() => sql, "pg", tenant),
+      raw: rawPath(() => sql, "pg", tenant),
+      tenant
+    }
     const one = yield* setup(1)
     yield* throughput(`postgres, ${CLIENTS} clients, one clinic`, one, paths, sql)
     const spread = yield* setup(CLIENTS)
@@ -395,7 +406,12 @@ const sqlite = Effect.gen(function*() {
     const bookers = [yield* Scheduling, ...others.map((o) => o.booker)]
     const clientsSql = [sql, ...others.map((o) => o.sql)]
     const sqlOf = (c: number) => clientsSql[c % clientsSql.length]!
-    const paths = { library: libraryPath(bookers), byHand: byHandPath(sqlOf, "sqlite"), raw: rawPath(sqlOf, "sqlite") }
+    const paths = {
+      library: libraryPath(bookers),
+      byHand: byHandPath(sqlOf, "sqlite", noTenant),
+      raw: rawPath(sqlOf, "sqlite", noTenant),
+      tenant: noTenant
+    }
     const one = yield* setup(1)
     yield* throughput(`sqlite, ${CLIENTS} clients on ${connections} connections, one clinic`, one, paths, sql)
     yield* latency("sqlite", one[0]!, one[1]!, paths, sql)

@@ -24,7 +24,7 @@ import { Doctors } from "@clinicore/core/Doctors"
 import type { Notifier } from "@clinicore/core/Notifier"
 import { Patients } from "@clinicore/core/Patients"
 import { Reminders } from "@clinicore/core/Reminders"
-import { ClinicorePg } from "@clinicore/sql-pg"
+import { ClinicorePg, Tenancy } from "@clinicore/sql-pg"
 import { ClinicoreSqlite } from "@clinicore/sql-sqlite"
 import * as Fixtures from "@clinicore/testing/Fixtures"
 import * as SqlClient from "@effect/sql/SqlClient"
@@ -142,7 +142,12 @@ const library = (clinicId: string, workers: number, notifier: Notifier) =>
  */
 const byHand = (sql: SqlClient.SqlClient, pg: boolean, clinicId: string, workers: number, notifier: Notifier, instant: (ms: number) => unknown) =>
   Effect.gen(function*() {
-    const tenant = pg ? sql`SELECT set_config('clinicore.clinic_id', ${clinicId}, true)` : sql`SELECT 1`
+    // The tenant with its proof (`Tenancy`) on Postgres, as a host's own SQL names it.
+    const tenant = pg
+      ? Effect.flatMap(Effect.orDie(Effect.serviceOptional(Tenancy.Tenancy)), (t) =>
+        sql`SELECT set_config('clinicore.clinic_id', ${clinicId}, true),
+          set_config('clinicore.clinic_id_proof', ${t.proof("clinic_id", clinicId)}, true)`)
+      : sql`SELECT 1`
     const worker = (w: number) =>
       Effect.gen(function*() {
         for (;;) {

@@ -39,13 +39,14 @@ if [[ "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
     echo "ensure-postgres: installed 'postgresql' but found no /usr/lib/postgresql/*/bin/initdb" >&2
     exit 1
   fi
-  # btree_gist ships with the server package since PostgreSQL 10 (Debian 12:
+  # btree_gist and pgcrypto ship with the server package since PostgreSQL 10 (Debian 12:
   # postgresql-15); only older layouts need the separate contrib package.
-  if ! ls /usr/share/postgresql/*/extension/btree_gist.control >/dev/null 2>&1; then
+  contrib_ok() { ls /usr/share/postgresql/*/extension/btree_gist.control /usr/share/postgresql/*/extension/pgcrypto.control >/dev/null 2>&1; }
+  if ! contrib_ok; then
     apt-get install -y -qq --no-install-recommends postgresql-contrib >/dev/null ||
       echo "ensure-postgres: apt-get install postgresql-contrib reported an error" >&2
-    if ! ls /usr/share/postgresql/*/extension/btree_gist.control >/dev/null 2>&1; then
-      echo "ensure-postgres: the btree_gist extension is missing after installing postgresql-contrib" >&2
+    if ! contrib_ok; then
+      echo "ensure-postgres: the btree_gist or pgcrypto extension is missing after installing postgresql-contrib" >&2
       exit 1
     fi
   fi
@@ -56,7 +57,7 @@ fi
 cat >&2 <<'EOF'
 ensure-postgres: no PostgreSQL server binaries (initdb, pg_ctl) on PATH or in /usr/lib/postgresql/*/bin,
 and cannot install them (needs root and apt-get). Either install PostgreSQL (with the btree_gist
-extension, e.g. Debian/Ubuntu: apt-get install postgresql) or set TEST_DATABASE_URL to a superuser
+and pgcrypto extensions, e.g. Debian/Ubuntu: apt-get install postgresql) or set TEST_DATABASE_URL to a superuser
 URL such as postgres://postgres:secret@127.0.0.1:5432/postgres.
 EOF
 exit 1

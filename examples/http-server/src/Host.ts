@@ -7,8 +7,10 @@ import { Clinicore, FieldCrypto, Notifier, ReminderDispatcher, Sessions } from "
 import { ClinicorePg } from "@clinicore/sql-pg"
 import { ClinicoreSqlite } from "@clinicore/sql-sqlite"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
 import { createServer } from "node:http"
@@ -45,19 +47,29 @@ export const services = (config: Config) => {
 }
 
 /**
- * The reminder dispatcher in this process. Each round runs uninterruptibly: on shutdown the round
- * in progress finishes (every reminder it claimed is delivered, retried or ended, none is left
- * claimed), then the loop stops during its pause.
+ * The reminder dispatcher in this process, one round every `dispatchInterval`. Shutting down does
+ * not interrupt a round: it asks the loop to stop, the round in progress finishes (every reminder
+ * it claimed is delivered, retried or ended, none is left claimed), and only then are the
+ * services and the database released. Only the pause between rounds is cut short.
  */
-export const dispatcher = (config: Config) =>
-  config.notifier === false
+export const dispatcher = (config: Config) => {
+  const configured = config.notifier
+  return configured === false
     ? Layer.empty
-    : Layer.scopedDiscard(Effect.forkScoped(
-      Effect.forever(Effect.zipRight(
-        Effect.uninterruptible(ReminderDispatcher.runOnce({ notifier: config.notifier ?? Notifier.console() })),
-        Effect.sleep(config.dispatchInterval ?? Duration.seconds(15))
-      ))
-    ))
+    : Layer.scopedDiscard(Effect.gen(function*() {
+      const notifier = configured ?? Notifier.console()
+      const stop = yield* Deferred.make<void>()
+      const loop = Effect.gen(function*() {
+        while (!(yield* Deferred.isDone(stop))) {
+          yield* ReminderDispatcher.runOnce({ notifier })
+          yield* Effect.raceFirst(Effect.sleep(config.dispatchInterval ?? Duration.seconds(15)), Deferred.await(stop))
+        }
+      })
+      // A daemon, so the scope closing does not interrupt it; the finalizer waits for it instead.
+      const fiber = yield* Effect.forkDaemon(loop)
+      yield* Effect.addFinalizer(() => Effect.zipRight(Deferred.succeed(stop, undefined), Fiber.await(fiber)))
+    }))
+}
 
 /** Everything: services, dispatcher and the HTTP server on `host:port` (port 0: any free port). */
 export const layer = (config: Config) =>

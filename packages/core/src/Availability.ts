@@ -246,8 +246,16 @@ const check = (p: Prepared, slot: Slot, withIds: boolean, onGridKnown: boolean):
  */
 export const slots = (
   p: Prepared,
-  service: { readonly durationMinutes: number; readonly bufferBeforeMinutes: number; readonly bufferAfterMinutes: number }
+  service: { readonly durationMinutes: number; readonly bufferBeforeMinutes: number; readonly bufferAfterMinutes: number },
+  page: {
+    /** Only slots starting at or after this instant. */
+    readonly from?: number | undefined
+    /** At most this many: the walk stops there, so the work is bounded too. */
+    readonly limit?: number | undefined
+  } = {}
 ): Array<{ readonly start: number; readonly end: number }> => {
+  const from = Math.max(p.from, page.from ?? p.from)
+  const limit = page.limit ?? Infinity
   const { zone } = p.context
   const c = p.context
   // Nothing on the grid can book: no need to walk it.
@@ -256,10 +264,11 @@ export const slots = (
   const duration = service.durationMinutes * MINUTE
   const out: Array<{ start: number; end: number }> = []
   for (const [ws, we] of p.working) {
-    if (we <= p.from || ws >= p.to) continue
-    let offset = offsetAt(zone, Math.max(ws, p.from))
-    let s = Math.ceil((Math.max(ws, p.from) + offset) / grid) * grid - offset
+    if (we <= from || ws >= p.to) continue
+    let offset = offsetAt(zone, Math.max(ws, from))
+    let s = Math.ceil((Math.max(ws, from) + offset) / grid) * grid - offset
     while (s < p.to && s + duration <= we) {
+      if (out.length >= limit) return out
       const here = offsetAt(zone, s)
       if (here !== offset) {
         // A DST change inside the window: realign to the local grid.

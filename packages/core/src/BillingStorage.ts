@@ -16,6 +16,7 @@ import type { AppointmentId, ClinicId, PatientId } from "./Ids.js"
 import type { CreditNote, Invoice, InvoiceId, InvoiceStatus, Ledger, Series } from "./Invoice.js"
 import type { Payment, PaymentId, Refund } from "./Payment.js"
 import type { PaymentPlan } from "./PaymentPlan.js"
+import type { Window } from "./Page.js"
 
 /** A payment as stored, with the fingerprint of the request that recorded it. @since 0.1.0 @category models */
 export interface PaymentRow {
@@ -102,7 +103,7 @@ export interface BillingStorage {
   readonly findExpense: (clinicId: ClinicId, id: ExpenseId) => Effect.Effect<Option.Option<Expense>>
   readonly listExpenses: (
     clinicId: ClinicId,
-    period: { readonly from: string; readonly to: string; readonly category?: string | undefined }
+    period: { readonly from: string; readonly to: string; readonly category?: string | undefined } & Window
   ) => Effect.Effect<ReadonlyArray<Expense>>
   readonly deleteExpense: (clinicId: ClinicId, id: ExpenseId) => Effect.Effect<void>
 }

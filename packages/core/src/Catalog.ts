@@ -16,6 +16,7 @@ import { FieldCrypto } from "./FieldCrypto.js"
 import { type ClinicId, type DoctorId, RoomId, ServiceId } from "./Ids.js"
 import { clinicOperation, type Deps } from "./internal/operation.js"
 import { decode } from "./internal/validation.js"
+import { Page } from "./Page.js"
 import { Storage } from "./Storage.js"
 
 type Refusal = PermissionDenied | Inactive | Unauthenticated
@@ -25,17 +26,17 @@ export interface Catalog {
   readonly createService: (input: CreateService) => Effect.Effect<ClinicService, ValidationError | NotFound | Conflict | Refusal, Actor>
   /** Only the given fields change; `active: false` retires a service from new bookings. */
   readonly updateService: (input: UpdateService) => Effect.Effect<ClinicService, ValidationError | NotFound | Conflict | Refusal, Actor>
-  readonly listServices: (filter?: { readonly active?: boolean }) => Effect.Effect<ReadonlyArray<ClinicService>, ValidationError | Refusal, Actor>
+  readonly listServices: (filter?: typeof ActiveFilter.Encoded) => Effect.Effect<ReadonlyArray<ClinicService>, ValidationError | Refusal, Actor>
   readonly createRoom: (input: CreateRoom) => Effect.Effect<Room, ValidationError | Conflict | Refusal, Actor>
   readonly updateRoom: (input: UpdateRoom) => Effect.Effect<Room, ValidationError | NotFound | Conflict | Refusal, Actor>
-  readonly listRooms: (filter?: { readonly active?: boolean }) => Effect.Effect<ReadonlyArray<Room>, ValidationError | Refusal, Actor>
+  readonly listRooms: (filter?: typeof ActiveFilter.Encoded) => Effect.Effect<ReadonlyArray<Room>, ValidationError | Refusal, Actor>
 }
 
 /** @since 0.1.0 @category tags */
 export const Catalog: Context.Tag<Catalog, Catalog> = Context.GenericTag<Catalog>("@clinicore/core/Catalog")
 
 /** A list filter: only active (or only retired) items. @since 0.1.0 @category inputs */
-export const ActiveFilter = Schema.Struct({ active: Schema.optional(Schema.Boolean) })
+export const ActiveFilter = Schema.Struct({ active: Schema.optional(Schema.Boolean), ...Page.fields })
 
 /** @since 0.1.0 @category constructors */
 export const make: Effect.Effect<Catalog, never, Storage | FieldCrypto> = Effect.gen(function*() {

@@ -50,6 +50,8 @@ export interface Clinics {
     ValidationError | Conflict | PermissionDenied,
     Actor
   >
+  /** Platform only: every clinic of the installation (active or not), by name. */
+  readonly list: () => Effect.Effect<ReadonlyArray<Clinic>, PermissionDenied, Actor>
   /** The actor's own clinic. */
   readonly get: () => Effect.Effect<Clinic, PermissionDenied | Inactive | Unauthenticated, Actor>
   /** Changes only the given settings. */
@@ -152,6 +154,12 @@ export const make: Effect.Effect<Clinics, never, Storage | FieldCrypto> = Effect
           })
         )
       }),
+    list: () =>
+      Effect.gen(function*() {
+        yield* requirePlatform(deps, "Clinics.list")
+        if (storage.allClinics === undefined) return yield* Effect.dieMessage("this storage adapter cannot list clinics (Storage.allClinics)")
+        return yield* storage.allClinics()
+      }).pipe(Effect.withSpan("Clinics.list")),
     get: () => clinicOperation(deps, "Clinics.get", ({ clinic }) => Effect.succeed(clinic)),
     updateSettings: (patch) =>
       clinicOperation(deps, "Clinics.updateSettings", ({ clinic }) =>

@@ -17,6 +17,7 @@ import { FieldCrypto } from "./FieldCrypto.js"
 import { type ClinicId, DoctorId, type StaffId } from "./Ids.js"
 import { clinicOperation } from "./internal/operation.js"
 import { decode, invalid } from "./internal/validation.js"
+import { Page } from "./Page.js"
 import { Storage } from "./Storage.js"
 
 type Refusal = PermissionDenied | Inactive | Unauthenticated
@@ -25,7 +26,7 @@ type Refusal = PermissionDenied | Inactive | Unauthenticated
 export interface Doctors {
   readonly create: (input: CreateDoctor) => Effect.Effect<Doctor, ValidationError | NotFound | Conflict | Refusal, Actor>
   readonly get: (id: string) => Effect.Effect<Doctor, ValidationError | NotFound | Refusal, Actor>
-  readonly list: (filter?: { readonly active?: boolean }) => Effect.Effect<ReadonlyArray<Doctor>, ValidationError | Refusal, Actor>
+  readonly list: (filter?: typeof ListFilter.Encoded) => Effect.Effect<ReadonlyArray<Doctor>, ValidationError | Refusal, Actor>
   readonly update: (input: UpdateDoctor) => Effect.Effect<Doctor, ValidationError | NotFound | Conflict | Refusal, Actor>
   /** A deactivated doctor keeps their history and gets no new bookings. */
   readonly deactivate: (id: string) => Effect.Effect<Doctor, ValidationError | NotFound | Conflict | Refusal, Actor>
@@ -37,7 +38,8 @@ export interface Doctors {
 export const Doctors: Context.Tag<Doctors, Doctors> = Context.GenericTag<Doctors>("@clinicore/core/Doctors")
 
 const IdInput = Schema.Struct({ id: DoctorId })
-const ListFilter = Schema.Struct({ active: Schema.optional(Schema.Boolean) })
+/** @since 0.1.0 @category inputs */
+export const ListFilter = Schema.Struct({ active: Schema.optional(Schema.Boolean), ...Page.fields })
 
 /** @since 0.1.0 @category constructors */
 export const make: Effect.Effect<Doctors, never, Storage | FieldCrypto> = Effect.gen(function*() {

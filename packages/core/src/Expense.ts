@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import { Page } from "./Page.js"
 import { Currency } from "./Clinic.js"
 import { ClinicId } from "./Ids.js"
 import { PositiveMinorUnits } from "./Money.js"
@@ -47,7 +48,8 @@ export type CreateExpense = typeof CreateExpense.Encoded
 export const ExpensePeriod = Schema.Struct({
   from: IsoDate,
   to: IsoDate,
-  category: Schema.optional(Schema.String)
+  category: Schema.optional(Schema.String.pipe(Schema.maxLength(100))),
+  ...Page.fields
 }).pipe(Schema.filter((p) => p.from <= p.to ? undefined : { path: ["to"], message: "must not be before from" }))
 /** @since 0.1.0 @category inputs */
 export type ExpensePeriod = typeof ExpensePeriod.Encoded

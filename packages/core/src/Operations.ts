@@ -35,6 +35,7 @@ export const operations = {
   "Clinics.activate": op("platform", "write", "Clinic"),
   "Clinics.deactivate": op("platform", "write", "Clinic"),
   "Clinics.restoreAdmin": op("platform", "write", "StaffAccount"),
+  "Clinics.list": op("platform", "none", "Clinic"),
   "Clinics.get": op("settings.view", "none", "Clinic"),
   "Clinics.updateSettings": op("settings.edit", "write", "Clinic"),
   "Staff.create": op("staff.create", "write", "StaffAccount"),

@@ -48,6 +48,13 @@ export interface DeliveryFacts {
   readonly optedOut: boolean
 }
 
+/** One reminder's send, as recorded. @since 0.1.0 @category models */
+export interface Sent {
+  readonly id: ReminderId
+  readonly sentAt: number
+  readonly providerMessageId: string | null
+}
+
 /** A change written to many reminders at once. @since 0.1.0 @category models */
 export interface ReminderPatch {
   readonly status: ReminderStatus
@@ -93,6 +100,11 @@ export interface ReminderRepository {
   readonly deliveryFacts: (clinicId: ClinicId, ids: ReadonlyArray<ReminderId>) => Effect.Effect<ReadonlyArray<DeliveryFacts>>
   /** Writes one change to the given reminders, in one statement. */
   readonly mark: (clinicId: ClinicId, ids: ReadonlyArray<ReminderId>, patch: ReminderPatch, at: number) => Effect.Effect<void>
+  /**
+   * Records sends in one statement: each reminder `sent` at its own time with its provider's
+   * message id, its lease released.
+   */
+  readonly markSent: (clinicId: ClinicId, sent: ReadonlyArray<Sent>, at: number) => Effect.Effect<void>
   /** Writes a reminder's state and its lease (`null`: none). */
   readonly save: (reminder: Reminder, lease: Lease | null) => Effect.Effect<void>
   readonly findByProviderMessageId: (clinicId: ClinicId, providerMessageId: string) => Effect.Effect<Option.Option<Reminder>>

@@ -36,6 +36,9 @@ type Refusal = PermissionDenied | Inactive | Unauthenticated
 
 const DAY = 86_400_000
 
+/** The most slots one listing returns; a cursor (`after`) pages on. */
+const MAX_SLOTS = 2000
+
 /**
  * An instant: epoch milliseconds, or an ISO 8601 date-time with an offset or `Z`.
  *
@@ -83,6 +86,18 @@ export const RescheduleInput = Schema.Struct({
 /** @since 0.1.0 @category inputs */
 export type RescheduleInput = typeof RescheduleInput.Encoded
 
+/**
+ * One page of a slot listing, in (start, doctor id) order: at most `limit` slots (default and
+ * maximum 2,000), after the slot `after` names (the last one of the previous page). A page shorter
+ * than `limit` is the last.
+ *
+ * @since 0.1.0 @category inputs
+ */
+export const SlotPage = Schema.Struct({
+  limit: Schema.optionalWith(Schema.Int.pipe(Schema.between(1, MAX_SLOTS)), { default: () => MAX_SLOTS }),
+  after: Schema.optional(Schema.Struct({ start: Instant, doctorId: DoctorId }))
+})
+
 /** @since 0.1.0 @category inputs */
 export const SlotsInput = Schema.Struct({
   /** Omitted: every active doctor who performs the service (every active doctor without one). */
@@ -93,7 +108,8 @@ export const SlotsInput = Schema.Struct({
   from: Instant,
   to: Instant,
   /** Also keep this patient's own appointments free. */
-  patientId: Schema.optional(PatientId)
+  patientId: Schema.optional(PatientId),
+  ...SlotPage.fields
 })
 /** @since 0.1.0 @category inputs */
 export type SlotsInput = typeof SlotsInput.Encoded
@@ -127,7 +143,8 @@ export const PublicSlotsInput = Schema.Struct({
   doctorId: Schema.optional(DoctorId),
   serviceId: ServiceId,
   from: Instant,
-  to: Instant
+  to: Instant,
+  ...SlotPage.fields
 })
 /** @since 0.1.0 @category inputs */
 export type PublicSlotsInput = typeof PublicSlotsInput.Encoded
@@ -245,11 +262,15 @@ export const make: Effect.Effect<Scheduling, never, Storage | BillingStorage | F
       if (durationMinutes === undefined) return yield* invalid("durationMinutes", "is required without a service")
       const { doctors } = yield* booking.timeOf(clinic, parties, input.from, input.to, now, { listing: true })
       const shape = { durationMinutes, ...buffersOf(parties.service) }
+      const { after, limit } = input
       const out: Array<AvailableSlot> = []
+      // Each doctor walks at most `limit` slots past the cursor: the page is among them.
       for (const { doctor, prepared } of doctors) {
-        for (const s of Availability.slots(prepared, shape)) out.push({ doctorId: doctor.id, start: s.start, end: s.end })
+        const from = after === undefined ? undefined : after.start + (doctor.id > after.doctorId ? 0 : 1)
+        for (const s of Availability.slots(prepared, shape, { from, limit })) out.push({ doctorId: doctor.id, start: s.start, end: s.end })
       }
-      return out.sort((a, b) => a.start - b.start || (a.doctorId < b.doctorId ? -1 : a.doctorId > b.doctorId ? 1 : 0))
+      out.sort((a, b) => a.start - b.start || (a.doctorId < b.doctorId ? -1 : a.doctorId > b.doctorId ? 1 : 0))
+      return out.length > limit ? out.slice(0, limit) : out
     })
 
   const transition = (acting: Acting, id: string, to: AppointmentStatus, cancelReason: string | null) =>
@@ -287,7 +308,7 @@ export const make: Effect.Effect<Scheduling, never, Storage | BillingStorage | F
     availableSlots: (input) => op("Scheduling.availableSlots", (acting) => Effect.flatMap(decode(SlotsInput, input), (v) => slotsFor(acting, v))),
     firstAvailable: (input) =>
       op("Scheduling.availableSlots", (acting) =>
-        Effect.flatMap(decode(SlotsInput, input), (v) => Effect.map(slotsFor(acting, v), (slots) => Option.fromNullable(slots[0])))),
+        Effect.flatMap(decode(SlotsInput, input), (v) => Effect.map(slotsFor(acting, { ...v, limit: 1 }), (slots) => Option.fromNullable(slots[0])))),
     explain: (input) =>
       op("Scheduling.explain", ({ clinic }) =>
         Effect.gen(function*() {
@@ -383,7 +404,9 @@ export const make: Effect.Effect<Scheduling, never, Storage | BillingStorage | F
             doctorIds: v.doctorId === undefined ? undefined : [v.doctorId],
             serviceId: v.serviceId,
             from: v.from,
-            to: v.to
+            to: v.to,
+            limit: v.limit,
+            after: v.after
           }))),
     request: (input) =>
       op("Public.request", (acting) =>

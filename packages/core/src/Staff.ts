@@ -16,6 +16,7 @@ import { FieldCrypto } from "./FieldCrypto.js"
 import { type ClinicId, StaffId } from "./Ids.js"
 import { clinicOperation } from "./internal/operation.js"
 import { decode } from "./internal/validation.js"
+import { Page } from "./Page.js"
 import { CreateStaff, leavesAnAdmin, mayChange, Role, StaffAccount, type StaffStatus } from "./StaffAccount.js"
 import { Storage } from "./Storage.js"
 
@@ -24,7 +25,8 @@ type Refusal = PermissionDenied | Inactive | Unauthenticated
 /** @since 0.1.0 @category inputs */
 export const StaffFilter = Schema.Struct({
   status: Schema.optional(Schema.Literal("pending", "active", "inactive", "rejected")),
-  role: Schema.optional(Role)
+  role: Schema.optional(Role),
+  ...Page.fields
 })
 
 /** @since 0.1.0 @category models */

@@ -16,6 +16,7 @@ import type { AuditEvent } from "./AuditEvent.js"
 import type { ClinicService, Room } from "./CatalogItem.js"
 import type { Conflict } from "./Errors.js"
 import type { AppointmentId, ClinicId, DoctorId, PatientId, RoomId, ServiceId, StaffId } from "./Ids.js"
+import type { Window } from "./Page.js"
 import type { ReminderRepository } from "./ReminderStorage.js"
 import type { DoctorRules, Holiday } from "./Schedule.js"
 import type { Role, StaffAccount, StaffStatus } from "./StaffAccount.js"
@@ -59,7 +60,7 @@ export interface StaffRepository {
   readonly findByEmail: (clinicId: ClinicId, email: string) => Effect.Effect<Option.Option<StaffAccount>>
   readonly list: (
     clinicId: ClinicId,
-    filter: { readonly status?: StaffStatus | undefined; readonly role?: Role | undefined }
+    filter: { readonly status?: StaffStatus | undefined; readonly role?: Role | undefined } & Window
   ) => Effect.Effect<ReadonlyArray<StaffAccount>>
   readonly update: (account: StaffAccount) => Effect.Effect<void, Conflict>
   /**
@@ -81,7 +82,7 @@ export interface StaffRepository {
 export interface DoctorRepository {
   readonly insert: (doctor: Doctor) => Effect.Effect<void, Conflict>
   readonly findById: (clinicId: ClinicId, id: DoctorId) => Effect.Effect<Option.Option<Doctor>>
-  readonly list: (clinicId: ClinicId, filter: { readonly active?: boolean | undefined }) => Effect.Effect<ReadonlyArray<Doctor>>
+  readonly list: (clinicId: ClinicId, filter: { readonly active?: boolean | undefined } & Window) => Effect.Effect<ReadonlyArray<Doctor>>
   readonly update: (doctor: Doctor) => Effect.Effect<void, Conflict>
   readonly delete: (clinicId: ClinicId, id: DoctorId) => Effect.Effect<void, Conflict>
   readonly dependents: (clinicId: ClinicId, id: DoctorId) => Effect.Effect<Dependents>
@@ -205,11 +206,11 @@ export interface CatalogRepository {
   readonly insertService: (service: ClinicService) => Effect.Effect<void, Conflict>
   readonly updateService: (service: ClinicService) => Effect.Effect<void, Conflict>
   readonly findService: (clinicId: ClinicId, id: ServiceId) => Effect.Effect<Option.Option<ClinicService>>
-  readonly listServices: (clinicId: ClinicId, filter: { readonly active?: boolean | undefined }) => Effect.Effect<ReadonlyArray<ClinicService>>
+  readonly listServices: (clinicId: ClinicId, filter: { readonly active?: boolean | undefined } & Window) => Effect.Effect<ReadonlyArray<ClinicService>>
   readonly insertRoom: (room: Room) => Effect.Effect<void, Conflict>
   readonly updateRoom: (room: Room) => Effect.Effect<void, Conflict>
   readonly findRooms: (clinicId: ClinicId, ids: ReadonlyArray<RoomId>) => Effect.Effect<ReadonlyArray<Room>>
-  readonly listRooms: (clinicId: ClinicId, filter: { readonly active?: boolean | undefined }) => Effect.Effect<ReadonlyArray<Room>>
+  readonly listRooms: (clinicId: ClinicId, filter: { readonly active?: boolean | undefined } & Window) => Effect.Effect<ReadonlyArray<Room>>
 }
 
 /** An appointment as stored, with the fingerprint of the request that created it. @since 0.1.0 @category models */
@@ -353,6 +354,12 @@ export interface Storage {
    * die with a clear message without it.
    */
   readonly reminders?: ReminderRepository | undefined
+  /**
+   * Every clinic of the installation, by name, outside any tenant: the platform's listing
+   * (`Clinics.list`). Optional only so that adapters built before it keep compiling; the adapters of
+   * this repository provide it, and `Clinics.list` dies with a clear message without it.
+   */
+  readonly allClinics?: (() => Effect.Effect<ReadonlyArray<Clinic>>) | undefined
   /** Finds a clinic by its slug, outside any tenant (for login and public requests). */
   readonly clinicBySlug: (slug: string) => Effect.Effect<Option.Option<ClinicRow>>
   readonly transaction: (clinicId: ClinicId) => <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>

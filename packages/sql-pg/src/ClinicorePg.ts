@@ -33,6 +33,9 @@ import versions from "./migrations/0004_versions.js"
 import billing from "./migrations/0005_billing.js"
 import reminders from "./migrations/0006_reminders.js"
 import sessions from "./migrations/0009_sessions.js"
+import platformScan from "./migrations/0010_platform_scan.js"
+import tenantProof from "./migrations/0011_tenant_proof.js"
+import * as Tenancy from "./Tenancy.js"
 
 /** @since 0.1.0 @category models */
 export interface PgConfig {
@@ -106,7 +109,9 @@ export const migrations = Migrator.fromRecord({
   "0004_versions": versions,
   "0005_billing": billing,
   "0006_reminders": reminders,
-  "0009_sessions": sessions
+  "0009_sessions": sessions,
+  "0010_platform_scan": platformScan,
+  "0011_tenant_proof": tenantProof
 })
 
 /**
@@ -117,11 +122,10 @@ export const migrations = Migrator.fromRecord({
  *
  * @since 0.1.0 @category dialect
  */
-export const reminderClaiming: ReminderRepository.Claiming = {
+export const reminderClaiming = (tenancy: Tenancy.Tenancy): ReminderRepository.Claiming => ({
   lockClause: "FOR UPDATE SKIP LOCKED",
-  scan: (sql, query) =>
-    sql.withTransaction(Effect.zipRight(sql`SELECT set_config('clinicore.scan', 'due_reminders', true)`, query))
-}
+  scan: (sql, query) => sql.withTransaction(Effect.zipRight(tenancy.set("scan", "due_reminders"), query))
+})
 
 /**
  * The tenant of the innermost `transaction` on this fiber. Lets a nested call for the same clinic
@@ -136,14 +140,15 @@ const currentTenant = FiberRef.unsafeMake<Option.Option<ClinicId>>(Option.none()
  *
  * @since 0.1.0 @category constructors
  */
-export const make: Effect.Effect<Storage, never, SqlClient.SqlClient> = Effect.gen(function*() {
+export const make: Effect.Effect<Storage, never, SqlClient.SqlClient | Tenancy.Tenancy> = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
+  const tenancy = yield* Tenancy.Tenancy
   const repositories = yield* Repositories.make(dialect)
-  const reminders = yield* ReminderRepository.make(dialect, reminderClaiming)
+  const reminders = yield* ReminderRepository.make(dialect, reminderClaiming(tenancy))
 
-  // is_local = true: the setting ends with the transaction (commit or rollback), so a connection
-  // returned to the pool carries no tenant. A session-level setting would leak to the next user.
-  const setTenant = (clinicId: string) => sql`SELECT set_config('clinicore.clinic_id', ${clinicId}, true)`
+  // Transaction-local, with its proof (`Tenancy`): a connection returned to the pool carries no
+  // tenant, and a session that sets one without the proof sees nothing.
+  const setTenant = (clinicId: string) => tenancy.set("clinic_id", clinicId)
 
   const transaction = (clinicId: ClinicId) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     Effect.gen(function*() {
@@ -163,29 +168,42 @@ export const make: Effect.Effect<Storage, never, SqlClient.SqlClient> = Effect.g
   const clinicBySlug = (slug: string) =>
     sql.withTransaction(
       Effect.zipRight(
-        sql`SELECT set_config('clinicore.slug', ${slug}, true)`,
+        tenancy.set("slug", slug),
         sql`SELECT * FROM clinics WHERE slug = ${slug}`
       )
     ).pipe(
       Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), Repositories.toClinicRow)),
       Effect.orDie
     )
-  return Storage.of({ ...repositories, reminders, clinicBySlug, transaction })
+  // Outside any tenant, with `clinicore.scan = 'clinics'`: the clinics_platform_scan policy shows
+  // every clinic row to this one transaction (the platform's listing, `Clinics.list`).
+  const allClinics = () =>
+    sql.withTransaction(
+      Effect.zipRight(
+        tenancy.set("scan", "clinics"),
+        sql`SELECT * FROM clinics ORDER BY name, slug`
+      )
+    ).pipe(
+      Effect.map((rows) => rows.map((row) => Repositories.toClinicRow(row).clinic)),
+      Effect.orDie
+    )
+  return Storage.of({ ...repositories, reminders, allClinics, clinicBySlug, transaction })
 })
 
 const currentUser = (sql: SqlClient.SqlClient) =>
   Effect.map(sql<{ readonly user: string }>`SELECT current_user AS "user"`, (rows) => rows[0]!.user)
 
 /**
- * Runs the migrations over the owner's connection (closed right after), then grants the runtime
- * role of the `SqlClient` in context what the repositories need and nothing more. The grants are
- * repeated on every start so tables added by later migrations are covered too.
+ * Runs the migrations over the owner's connection (closed right after), grants the runtime role of
+ * the `SqlClient` in context what the repositories need and nothing more (not the migrations
+ * table), and reads the tenant key that proves the runtime role's settings. The grants are repeated
+ * on every start so tables added by later migrations are covered too.
  */
-const migrate = (config: PgConfig): Layer.Layer<never, SqlError | Migrator.MigrationError, SqlClient.SqlClient> =>
-  Layer.effectDiscard(Effect.gen(function*() {
+const migrate = (config: PgConfig): Layer.Layer<Tenancy.Tenancy, SqlError | Migrator.MigrationError, SqlClient.SqlClient> =>
+  Layer.effect(Tenancy.Tenancy, Effect.gen(function*() {
     const runtime = yield* SqlClient.SqlClient
     const runtimeRole = yield* currentUser(runtime)
-    yield* Effect.gen(function*() {
+    const key = yield* Effect.gen(function*() {
       const sql = yield* SqlClient.SqlClient
       // Several processes may start at once: a session-level advisory lock (the owner's client has
       // one connection) lets one migrate while the others wait, then find nothing left to do.
@@ -194,11 +212,14 @@ const migrate = (config: PgConfig): Layer.Layer<never, SqlError | Migrator.Migra
         () => Effect.orDie(sql`SELECT pg_advisory_unlock(hashtext('clinicore.migrations'))`)
       )
       yield* Migrator.make({})({ loader: migrations })
-      if (config.ownerUrl === undefined) return
-      if ((yield* currentUser(sql)) === runtimeRole) return
+      const key = yield* Tenancy.readKey
+      if (config.ownerUrl === undefined) return key
+      if ((yield* currentUser(sql)) === runtimeRole) return key
       const role = sql(runtimeRole)
       yield* sql`GRANT USAGE ON SCHEMA public TO ${role}`
       yield* sql`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role}`
+      // The schema's history is the owner's alone.
+      yield* sql`REVOKE ALL ON effect_sql_migrations FROM ${role}`
       // Only the owner's own functions: `ON ALL FUNCTIONS` would also try btree_gist's (owned by a
       // superuser) and log a warning for each of them on every start.
       const functions = yield* sql<{ readonly signature: string }>`
@@ -207,22 +228,24 @@ const migrate = (config: PgConfig): Layer.Layer<never, SqlError | Migrator.Migra
       for (const { signature } of functions) {
         yield* sql`GRANT EXECUTE ON FUNCTION ${sql.literal(signature)} TO ${role}`
       }
+      return key
     }).pipe(Effect.scoped, Effect.provide(PgClient.layer({ url: config.ownerUrl ?? config.url, maxConnections: 1 })))
+    return yield* Effect.provideService(Tenancy.make(key), SqlClient.SqlClient, runtime)
   }))
 
 /**
  * Storage on PostgreSQL, plus the runtime role's `SqlClient` for a host's own queries (subject to
- * the same row-level security).
+ * the same row-level security: name the clinic with `Tenancy.set` inside a transaction).
  *
  * @since 0.1.0 @category layers
  */
 export const layer = (
   config: PgConfig
-): Layer.Layer<Storage | BillingStorage | SessionStorage | SqlClient.SqlClient, SqlError | Migrator.MigrationError> =>
+): Layer.Layer<Storage | BillingStorage | SessionStorage | Tenancy.Tenancy | SqlClient.SqlClient, SqlError | Migrator.MigrationError> =>
   Layer.effect(Storage, make).pipe(
     Layer.merge(Layer.effect(BillingStorage, BillingRepository.make(dialect))),
     Layer.merge(Layer.effect(SessionStorage, SessionRepository.make(dialect))),
-    Layer.provide(migrate(config)),
+    Layer.provideMerge(migrate(config)),
     Layer.provideMerge(PgClient.layer({
       url: config.url,
       maxConnections: config.maxConnections,
@@ -242,5 +265,8 @@ export const layerConfig = (
     url: Config.redacted("DATABASE_URL"),
     ownerUrl: Config.option(Config.redacted("DATABASE_OWNER_URL")).pipe(Config.map(Option.getOrUndefined))
   })
-): Layer.Layer<Storage | BillingStorage | SessionStorage | SqlClient.SqlClient, SqlError | Migrator.MigrationError | ConfigError> =>
+): Layer.Layer<
+  Storage | BillingStorage | SessionStorage | Tenancy.Tenancy | SqlClient.SqlClient,
+  SqlError | Migrator.MigrationError | ConfigError
+> =>
   Layer.unwrapEffect(Effect.map(config, layer))

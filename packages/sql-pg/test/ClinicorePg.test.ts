@@ -21,7 +21,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { inject } from "vitest"
-import { ClinicorePg } from "../src/index.js"
+import { ClinicorePg, Tenancy } from "../src/index.js"
 import { freshDatabase } from "./utils/freshDatabase.js"
 import { fieldCryptoLayer, makeTestLayer, rawAccessLayer, TestDatabase, withFreshDatabase } from "./utils/layer.js"
 import { seedClinic } from "./utils/seed.js"
@@ -46,7 +46,7 @@ const failure = (clinicId: ClinicId, statement: (sql: SqlClient.SqlClient) => Ef
     const sql = yield* SqlClient.SqlClient
     return yield* Effect.flip(
       sql.withTransaction(
-        Effect.zipRight(sql`SELECT set_config('clinicore.clinic_id', ${clinicId}, true)`, statement(sql))
+        Effect.zipRight(Effect.flatMap(Tenancy.Tenancy, (t) => t.set("clinic_id", clinicId)), statement(sql))
       )
     )
   })
@@ -173,7 +173,9 @@ layer(TestLayer, { timeout: "120 seconds", excludeTestServices: true })("Clinico
         { migration_id: 4, name: "versions" },
         { migration_id: 5, name: "billing" },
         { migration_id: 6, name: "reminders" },
-        { migration_id: 9, name: "sessions" }
+        { migration_id: 9, name: "sessions" },
+        { migration_id: 10, name: "platform_scan" },
+        { migration_id: 11, name: "tenant_proof" }
       ])
     }))
 

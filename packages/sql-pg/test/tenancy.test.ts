@@ -14,6 +14,7 @@ import { SqlError } from "@effect/sql/SqlError"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import { inject } from "vitest"
+import { Tenancy } from "../src/index.js"
 import { makeTestLayer, TestDatabase, withFreshDatabase } from "./utils/layer.js"
 import { seedClinic } from "./utils/seed.js"
 
@@ -28,8 +29,7 @@ const tenantTables = Effect.flatMap(SqlClient.SqlClient, (sql) =>
 )
 const allTables = Effect.map(tenantTables, (tables) => ["clinics", ...tables])
 
-const setTenant = (clinicId: string) =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) => sql`SELECT set_config('clinicore.clinic_id', ${clinicId}, true)`)
+const setTenant = (clinicId: string) => Effect.flatMap(Tenancy.Tenancy, (t) => t.set("clinic_id", clinicId))
 
 /** Every row of every table the app role can see right now, by table. */
 const visibleRows = Effect.gen(function*() {
@@ -127,7 +127,7 @@ layer(TestLayer, { timeout: "120 seconds", excludeTestServices: true })("Postgre
         const sql = yield* SqlClient.SqlClient
         const a = yield* seedClinic("SlugA")
         const b = yield* seedClinic("SlugB")
-        const setSlug = (slug: string) => sql`SELECT set_config('clinicore.slug', ${slug}, true)`
+        const setSlug = (slug: string) => Effect.flatMap(Tenancy.Tenancy, (t) => t.set("slug", slug))
         const bySlug = yield* sql.withTransaction(Effect.zipRight(setSlug(b.clinic.slug), visibleRows))
         for (const [table, rows] of Object.entries(bySlug)) {
           expect({ table, ids: rows.map((r) => owner(table, r)) }).toEqual({ table, ids: table === "clinics" ? [b.clinic.id] : [] })
@@ -140,6 +140,29 @@ layer(TestLayer, { timeout: "120 seconds", excludeTestServices: true })("Postgre
         const found = yield* storage.clinicBySlug(b.clinic.slug)
         expect(found._tag === "Some" && found.value.clinic.id).toBe(b.clinic.id)
         expect((yield* storage.clinicBySlug("no-such-clinic"))._tag).toBe("None")
+      }))
+
+    it.effect("the platform scan shows every clinic row and nothing else, never inside a tenant, and writes nothing", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const a = yield* seedClinic("ScanA")
+        const b = yield* seedClinic("ScanB")
+        const setScan = Effect.flatMap(Tenancy.Tenancy, (t) => t.set("scan", "clinics"))
+        const scanned = yield* sql.withTransaction(Effect.zipRight(setScan, visibleRows))
+        for (const [table, rows] of Object.entries(scanned)) {
+          const ids = rows.map((r) => owner(table, r))
+          if (table === "clinics") expect(ids).toEqual(expect.arrayContaining([a.clinic.id, b.clinic.id]))
+          else expect({ table, ids }).toEqual({ table, ids: [] })
+        }
+        const mixed = yield* sql.withTransaction(Effect.zipRight(Effect.zipRight(setTenant(a.clinic.id), setScan), visibleRows))
+        expect(mixed.clinics!.map((r) => r.id)).toEqual([a.clinic.id])
+        // Read-only: an update under the scan touches no row.
+        const updated = yield* sql.withTransaction(
+          Effect.zipRight(setScan, sql`UPDATE clinics SET name = 'renamed' WHERE id = ${b.clinic.id} RETURNING id`)
+        )
+        expect(updated).toEqual([])
+        const storage = yield* Storage
+        expect((yield* storage.allClinics!()).map((c) => c.id)).toEqual(expect.arrayContaining([a.clinic.id, b.clinic.id]))
       }))
 
     it.effect("as the app role, a tenant cannot write another clinic's rows or move its own rows out", () =>
@@ -177,6 +200,87 @@ layer(TestLayer, { timeout: "120 seconds", excludeTestServices: true })("Postgre
         expect(bPatients).toEqual([{ full_name: "Patient WriteB 0" }])
         const bAppointments = yield* raw.execute(`SELECT count(*)::int AS n FROM appointments WHERE clinic_id = ?`, [b.clinic.id])
         expect(bAppointments).toEqual([{ n: 2 }])
+      }))
+
+    it.effect("raw SQL as the runtime role that names another clinic without its proof reads and writes nothing there", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const raw = yield* RawAccess
+        const a = yield* seedClinic("InjectA")
+        const b = yield* seedClinic("InjectB")
+        const code = <R>(self: Effect.Effect<unknown, SqlError, R>) =>
+          Effect.map(Effect.flip(self), (e) => (e.cause as { code?: string }).code)
+        // What an injection in a host could run: name B by hand, with no proof, with A's proof, or
+        // with a proof it made up; and the other settings the policies read.
+        const [proofOfA] = yield* sql.withTransaction(Effect.zipRight(
+          setTenant(a.clinic.id),
+          sql<{ p: string }>`SELECT current_setting('clinicore.clinic_id_proof') AS p`
+        ))
+        const forged = [
+          sql`SELECT set_config('clinicore.clinic_id', ${b.clinic.id}, true)`,
+          sql`SELECT set_config('clinicore.clinic_id', ${b.clinic.id}, true), set_config('clinicore.clinic_id_proof', ${proofOfA!.p}, true)`,
+          sql`SELECT set_config('clinicore.clinic_id', ${b.clinic.id}, true), set_config('clinicore.clinic_id_proof', ${"0".repeat(64)}, true)`,
+          sql`SELECT set_config('clinicore.slug', ${b.clinic.slug}, true)`,
+          sql`SELECT set_config('clinicore.scan', 'due_reminders', true)`,
+          sql`SELECT set_config('clinicore.scan', 'clinics', true)`,
+          // Session-level, not transaction-local: no better.
+          sql`SELECT set_config('clinicore.clinic_id', ${b.clinic.id}, false)`
+        ]
+        for (const [i, naming] of forged.entries()) {
+          const seen = yield* sql.withTransaction(Effect.zipRight(naming, visibleRows))
+          for (const [table, rows] of Object.entries(seen)) expect({ i, table, rows }).toEqual({ i, table, rows: [] })
+          const touched = yield* sql.withTransaction(Effect.zipRight(naming, Effect.all([
+            sql`UPDATE patients SET full_name = 'Mallory' RETURNING id`,
+            sql`DELETE FROM reminders RETURNING id`,
+            sql`UPDATE clinics SET active = false RETURNING id`
+          ])))
+          expect({ i, touched }).toEqual({ i, touched: [[], [], []] })
+          expect({
+            i,
+            code: yield* code(sql.withTransaction(Effect.zipRight(naming, sql`INSERT INTO staff (clinic_id, id, name, email, role, status, created_at)
+              VALUES (${b.clinic.id}, ${randomUUID()}, 'Mallory', 'mallory@example.com', 'admin', 'active', now())`)))
+          }).toEqual({ i, code: "42501" })
+        }
+        yield* sql`SELECT set_config('clinicore.clinic_id', '', false)`
+        expect(yield* raw.execute(`SELECT full_name FROM patients WHERE clinic_id = ?`, [b.clinic.id])).toEqual([
+          { full_name: "Patient InjectB 0" }
+        ])
+        expect(yield* raw.execute(`SELECT count(*)::int AS n FROM staff WHERE name = 'Mallory'`)).toEqual([{ n: 0 }])
+      }))
+
+    it.effect("the runtime role can read neither the tenant key nor write the migrations table", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const code = <R>(self: Effect.Effect<unknown, SqlError, R>) =>
+          Effect.map(Effect.flip(self), (e) => (e.cause as { code?: string }).code)
+        expect(yield* code(sql`SELECT key FROM clinicore_private.tenant_key`)).toBe("42501")
+        expect(yield* code(sql`INSERT INTO effect_sql_migrations (migration_id, name) VALUES (999, 'evil')`)).toBe("42501")
+        expect(yield* code(sql`DELETE FROM effect_sql_migrations`)).toBe("42501")
+        expect(yield* code(sql`UPDATE effect_sql_migrations SET name = 'evil'`)).toBe("42501")
+      }))
+
+    it.effect("every policy reads its settings once per statement (an InitPlan), and still uses the tenant's indexes", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const policies = yield* sql<{ policyname: string; qual: string; check: string | null }>`
+          SELECT policyname, qual, with_check AS check FROM pg_policies WHERE schemaname = 'public'`
+        const calls = /clinicore_(current_clinic|slug_lookup|setting)\(/g
+        const wrapped = /SELECT clinicore_(current_clinic|slug_lookup|setting)\(/g
+        for (const p of policies) {
+          for (const text of [p.qual, p.check ?? ""]) {
+            const all = text.match(calls)?.length ?? 0
+            expect({ policy: p.policyname, all: all > 0 || text === "", once: text.match(wrapped)?.length ?? 0 })
+              .toEqual({ policy: p.policyname, all: true, once: all })
+          }
+        }
+        const a = yield* seedClinic("PlanA")
+        const plan = yield* sql.withTransaction(Effect.zipRight(
+          setTenant(a.clinic.id),
+          sql<{ "QUERY PLAN": string }>`EXPLAIN SELECT * FROM patients WHERE phone = '+12125550100'`
+        ))
+        const text = plan.map((r) => r["QUERY PLAN"]).join("\n")
+        expect(text).toContain("InitPlan")
+        expect(text).not.toContain("Seq Scan")
       }))
 
     it.effect("1,000 interleaved transactions over two pooled connections never see another tenant", () =>

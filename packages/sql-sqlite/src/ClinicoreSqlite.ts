@@ -119,6 +119,10 @@ export const make = (config: { readonly busyTimeoutMs?: number | undefined } = {
     return Storage.of({
       ...repositories,
       reminders,
+      allClinics: () =>
+        Effect.orDie(sql`SELECT * FROM clinics ORDER BY name, slug`).pipe(
+          Effect.map((rows) => rows.map((row) => Repositories.toClinicRow(row).clinic))
+        ),
       clinicBySlug: (slug) =>
         Effect.orDie(sql`SELECT * FROM clinics WHERE slug = ${slug}`).pipe(
           Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), Repositories.toClinicRow))

@@ -24,6 +24,7 @@ import * as Option from "effect/Option"
 import type { Dialect } from "./Dialect.js"
 import { crossClinic, makeGuard } from "./internal/guard.js"
 import { ms, type Row, str } from "./internal/rows.js"
+import { pageClause } from "./internal/context.js"
 
 const num = (v: unknown): number => Number(v)
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v))
@@ -464,7 +465,7 @@ export const make = (dialect: Dialect): Effect.Effect<Port.BillingStorage, never
             sql`date <= ${p.to}`,
             ...(p.category === undefined ? [] : [sql`category = ${p.category}`])
           ])
-        } ORDER BY date, created_at, id`).pipe(Effect.map((rows) => rows.map(toExpense))),
+        } ORDER BY date, created_at, id${pageClause(sql, p)}`).pipe(Effect.map((rows) => rows.map(toExpense))),
       deleteExpense: (clinicId, id) => orDie(sql`DELETE FROM expenses WHERE clinic_id = ${clinicId} AND id = ${id}`).pipe(Effect.asVoid)
     }
     return billing

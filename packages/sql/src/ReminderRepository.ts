@@ -237,6 +237,18 @@ export const make = (dialect: Dialect, claiming: Claiming): Effect.Effect<Store.
             ...(patch.providerMessageId === undefined ? [] : [sql`provider_message_id = ${patch.providerMessageId}`])
           ])
         } WHERE clinic_id = ${clinicId} AND id IN ${sql.in(ids)}`).pipe(Effect.asVoid),
+      markSent: (clinicId, sent, now) => {
+        if (sent.length === 0) return Effect.void
+        // Per-row values by CASE (both dialects); the ELSE branch gives Postgres the column's type.
+        const each = (column: string, value: (s: Store.Sent) => unknown) =>
+          sql`CASE id ${sql.join(" ", false)(sent.map((s) => sql`WHEN ${s.id} THEN ${value(s)}`))} ELSE ${
+            sql.literal(column)
+          } END`
+        return orDie(sql`UPDATE reminders SET status = 'sent', reason = NULL, lease_owner = NULL, lease_until = NULL,
+            updated_at = ${at(now)}, sent_at = ${each("sent_at", (s) => at(s.sentAt))},
+            provider_message_id = ${each("provider_message_id", (s) => s.providerMessageId)}
+          WHERE clinic_id = ${clinicId} AND id IN ${sql.in(sent.map((s) => s.id))}`).pipe(Effect.asVoid)
+      },
       save: (r, lease) =>
         orDie(sql`UPDATE reminders SET appointment_version = ${r.appointmentVersion}, due_at = ${at(r.dueAt)},
             deadline = ${at(r.deadline)}, status = ${r.status}, reason = ${r.reason}, attempts = ${r.attempts},

@@ -348,7 +348,8 @@ export const everyPlatformOperation = (
     })),
   "Clinics.activate": Effect.flatMap(Clinics, (s) => s.activate(clinicId)),
   "Clinics.deactivate": Effect.flatMap(Clinics, (s) => s.deactivate(clinicId)),
-  "Clinics.restoreAdmin": Effect.flatMap(Clinics, (s) => s.restoreAdmin({ clinicId, admin: { name: "X", email: "x@x.test" } }))
+  "Clinics.restoreAdmin": Effect.flatMap(Clinics, (s) => s.restoreAdmin({ clinicId, admin: { name: "X", email: "x@x.test" } })),
+  "Clinics.list": Effect.flatMap(Clinics, (s) => s.list())
 })
 
 /**

@@ -8,10 +8,18 @@ import { apiOf, IdPath, staffGroup, wire } from "../Http.js"
 
 const Account = StaffAccount.StaffAccount
 const NewApiKey = Schema.Struct({ apiKey: Sessions.ApiKey, key: Schema.String })
+const exact = <A, I>(schema: Schema.Schema<A, I>) => Schema.optionalWith(schema, { exact: true })
+/** The list filter as query text (numbers decoded here; the service checks their ranges). */
+const StaffQuery = Schema.Struct({
+  status: exact(Schema.Literal("pending", "active", "inactive", "rejected")),
+  role: exact(StaffAccount.Role),
+  limit: exact(Schema.NumberFromString),
+  offset: exact(Schema.NumberFromString)
+})
 
 export const group = staffGroup("staff", "Staff accounts, passwords and API keys")
   .add(HttpApiEndpoint.post("create", "/staff").setPayload(wire(StaffAccount.CreateStaff)).addSuccess(Account, { status: 201 }))
-  .add(HttpApiEndpoint.get("list", "/staff").setUrlParams(wire(Staff.StaffFilter)).addSuccess(Schema.Array(Account)))
+  .add(HttpApiEndpoint.get("list", "/staff").setUrlParams(StaffQuery).addSuccess(Schema.Array(Account)))
   .add(HttpApiEndpoint.get("get", "/staff/:id").setPath(IdPath).addSuccess(Account))
   .add(HttpApiEndpoint.post("approve", "/staff/:id/approve").setPath(IdPath).addSuccess(Account))
   .add(HttpApiEndpoint.post("reject", "/staff/:id/reject").setPath(IdPath).addSuccess(Account))

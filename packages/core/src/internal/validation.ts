@@ -21,15 +21,30 @@ const issuesOf = (error: ParseResult.ParseError): Array<FieldIssue> =>
     }
   })
 
+/** The longest text any input field may hold; a schema may say less. */
+export const MAX_TEXT = 10_000
+/** The most items any input array may hold; a schema may say less. */
+export const MAX_ITEMS = 1_000
+
 /**
- * The paths of strings holding a NUL character anywhere in `input`: refused for every input, so
- * both adapters answer alike (Postgres cannot store one in text; SQLite would).
+ * What no input may be, whatever its schema, found in one walk: a string holding a NUL character
+ * (Postgres cannot store one; SQLite would, so both adapters refuse it alike), a string longer than
+ * `MAX_TEXT`, an array longer than `MAX_ITEMS` (its items are not walked: the work stays bounded).
  */
-const nulPaths = (input: unknown, path: string, out: Array<FieldIssue>, depth = 0): Array<FieldIssue> => {
+const boundIssues = (
+  input: unknown,
+  path: string,
+  out: { readonly nul: Array<FieldIssue>; readonly size: Array<FieldIssue> },
+  depth = 0
+) => {
+  const at = path === "" ? "(input)" : path
   if (typeof input === "string") {
-    if (input.includes("\u0000")) out.push({ path: path === "" ? "(input)" : path, message: "must not contain a NUL character" })
+    if (input.includes("\u0000")) out.nul.push({ path: at, message: "must not contain a NUL character" })
+    if (input.length > MAX_TEXT) out.size.push({ path: at, message: `must be at most ${MAX_TEXT} characters` })
+  } else if (Array.isArray(input) && input.length > MAX_ITEMS) {
+    out.size.push({ path: at, message: `must have at most ${MAX_ITEMS} items` })
   } else if (typeof input === "object" && input !== null && depth < 16) {
-    for (const [key, value] of Object.entries(input)) nulPaths(value, path === "" ? key : `${path}.${key}`, out, depth + 1)
+    for (const [key, value] of Object.entries(input)) boundIssues(value, path === "" ? key : `${path}.${key}`, out, depth + 1)
   }
   return out
 }
@@ -44,10 +59,13 @@ export const decode = <A, I>(
   input: unknown,
   extra: ReadonlyArray<FieldIssue> = []
 ): Effect.Effect<A, ValidationError> => {
+  const bounds = boundIssues(input, "", { nul: [], size: [] })
+  // Oversized: refused before the schema runs, so such an input costs one walk and no more.
+  if (bounds.size.length > 0) return Effect.fail(new ValidationError({ fields: [...bounds.size, ...bounds.nul] }))
   const result = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" })(input)
   // One entry per field: a field failing several refinements gets its messages joined.
   const byPath = new Map<string, Array<string>>()
-  for (const issue of [...nulPaths(input, "", []), ...(Either.isLeft(result) ? issuesOf(result.left) : []), ...extra]) {
+  for (const issue of [...bounds.nul, ...(Either.isLeft(result) ? issuesOf(result.left) : []), ...extra]) {
     const messages = byPath.get(issue.path) ?? []
     if (!messages.includes(issue.message)) messages.push(issue.message)
     byPath.set(issue.path, messages)

@@ -18,7 +18,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import { ClinicorePg } from "../../src/index.js"
+import { ClinicorePg, Tenancy } from "../../src/index.js"
 import { type FreshDatabase, freshDatabase } from "./freshDatabase.js"
 
 /** Turns `?` placeholders into `$1..$n`, leaving quoted strings and identifiers alone. */
@@ -72,7 +72,10 @@ export interface TestLayerOptions {
 export const makeTestLayer = (
   db: FreshDatabase,
   options: TestLayerOptions = {}
-): Layer.Layer<Storage | BillingStorage | SqlClient.SqlClient | RawAccess | FieldCrypto.FieldCrypto | Twin, SqlError | MigrationError> =>
+): Layer.Layer<
+  Storage | BillingStorage | Tenancy.Tenancy | SqlClient.SqlClient | RawAccess | FieldCrypto.FieldCrypto | Twin,
+  SqlError | MigrationError
+> =>
   Layer.mergeAll(
     ClinicorePg.layer({
       url: Redacted.make(db.appUrl),

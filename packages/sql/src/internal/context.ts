@@ -4,7 +4,9 @@
 import { Conflict } from "@clinicore/core/Errors"
 import type { ClinicId } from "@clinicore/core/Ids"
 import type * as Storage from "@clinicore/core/Storage"
+import type { Window } from "@clinicore/core/Page"
 import type * as SqlClient from "@effect/sql/SqlClient"
+import type { Fragment } from "@effect/sql/Statement"
 import type { SqlError } from "@effect/sql/SqlError"
 import * as Effect from "effect/Effect"
 import type { Dialect } from "../Dialect.js"
@@ -24,11 +26,13 @@ export interface Context {
    * failure to begin or end the unit itself is an `SqlError`.
    */
   readonly atomically: <A, E>(effect: Effect.Effect<A, E>) => Effect.Effect<A, E | SqlError>
+  /** ` LIMIT … OFFSET …` for a page; nothing for the library's own unbounded reads. */
+  readonly page: (window: Window) => Fragment
   /** Every row of `table` in the clinic, only the active (or inactive) ones when asked, by name. */
   readonly byName: (
     table: "doctors" | "services" | "rooms",
     clinicId: ClinicId,
-    filter: { readonly active?: boolean | undefined }
+    filter: { readonly active?: boolean | undefined } & Window
   ) => Effect.Effect<ReadonlyArray<Row>>
   /**
    * How many rows of each `[kind, table, column]` reference an entity by `column` (each table has
@@ -42,6 +46,10 @@ export interface Context {
   ) => (clinicId: ClinicId, id: string) => Effect.Effect<void, Conflict>
 }
 
+/** ` LIMIT … OFFSET …` for a page; nothing for the library's own unbounded reads. */
+export const pageClause = (sql: SqlClient.SqlClient, w: Window): Fragment =>
+  w.limit === undefined ? sql.literal("") : sql` LIMIT ${w.limit} OFFSET ${w.offset ?? 0}`
+
 /** The tables whose rows reference an entity, as `[kind, table, column]`. */
 export type Referrers = ReadonlyArray<readonly [kind: string, table: string, column: string]>
 
@@ -49,6 +57,7 @@ export type Referrers = ReadonlyArray<readonly [kind: string, table: string, col
 export const make = (sql: SqlClient.SqlClient, dialect: Dialect): Context => {
   const guard = makeGuard(dialect)
   const atomically: Context["atomically"] = (effect) => sql.withTransaction(effect)
+  const page: Context["page"] = (w) => pageClause(sql, w)
   const dependents: Context["dependents"] = (referrers) => (clinicId, id) =>
     referrers.length === 0 ? Effect.succeed({}) : orDie(sql`SELECT ${
       sql.csv(referrers.map(([kind, table, column]) =>
@@ -67,8 +76,8 @@ export const make = (sql: SqlClient.SqlClient, dialect: Dialect): Context => {
         sql`clinic_id = ${clinicId}`,
         ...(filter.active === undefined ? [] : [sql`active = ${dialect.bool(filter.active)}`])
       ])
-    } ORDER BY name, id`)
-  return { sql, dialect, guard, atomically, byName, dependents, remove }
+    } ORDER BY name, id${page(filter)}`)
+  return { sql, dialect, guard, atomically, page, byName, dependents, remove }
 }
 
 /** The refusal to delete a row that others still reference, with their counts. */

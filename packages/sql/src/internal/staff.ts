@@ -58,7 +58,7 @@ const duplicateEmail = (email: string) => () => new Conflict({ reason: { _tag: "
 
 /** @internal */
 export const make = (context: Context): Storage.StaffRepository => {
-  const { dialect, guard, sql } = context
+  const { dialect, guard, page, sql } = context
   const dependents = context.dependents([
     ["doctors", "doctors", "staff_id"],
     ["appointments", "appointments", "created_by"],
@@ -83,7 +83,7 @@ export const make = (context: Context): Storage.StaffRepository => {
           ...(filter.status ? [sql`status = ${filter.status}`] : []),
           ...(filter.role ? [sql`role = ${filter.role}`] : [])
         ])
-      } ORDER BY name, id`).pipe(Effect.map(allStaff)),
+      } ORDER BY name, id${page(filter)}`).pipe(Effect.map(allStaff)),
     activeAdmins: (clinicId) =>
       orDie(sql`SELECT id FROM staff WHERE clinic_id = ${clinicId} AND role = 'admin' AND status = 'active'
         ORDER BY id ${sql.literal(dialect.lockRow)}`).pipe(Effect.map((rows) => allIds(rows).map((r) => r.id))),

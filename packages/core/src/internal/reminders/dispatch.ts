@@ -8,14 +8,15 @@
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import type { Appointment } from "../../Appointment.js"
 import type { Clinic } from "../../Clinic.js"
-import type { Message, Notifier } from "../../Notifier.js"
+import type { Delivery, Message, Notifier } from "../../Notifier.js"
 import { NotifyError } from "../../Notifier.js"
 import { type Contact, contactAttempts, fenceContact, upcomingStatuses } from "../../Recall.js"
-import { fence, nextAttempt, type Reminder, type ReminderPolicy, render, variables } from "../../Reminder.js"
-import { type DeliveryFacts, optedOut, type ReminderPatch, type ReminderRepository } from "../../ReminderStorage.js"
+import { fence, nextAttempt, type Reminder, render, variables } from "../../Reminder.js"
+import { type DeliveryFacts, optedOut, type ReminderPatch, type ReminderRepository, type Sent } from "../../ReminderStorage.js"
 import type { Storage } from "../../Storage.js"
 import { policyOf } from "./outbox.js"
 
@@ -86,23 +87,143 @@ export const claim = (storage: Storage, clinic: Clinic, owner: string, batchSize
     return { claimed, ended }
   })
 
-/**
- * Delivers one claimed reminder: locks it (still held by `owner`), fences it again, renders and
- * sends it, and records the outcome. Runs inside the caller's transaction.
- */
-export interface BatchCache {
-  policy?: ReminderPolicy
-  readonly doctors: Map<string, string>
-  readonly services: Map<string, string | null>
+/** What one send came to, and when it answered. */
+export interface SendResult {
+  readonly result: Either.Either<Delivery, NotifyError>
+  readonly at: number
 }
 
-/** A fresh cache for one delivering transaction (what does not change within it). */
-export const batchCache = (): BatchCache => ({ doctors: new Map(), services: new Map() })
+/**
+ * Sends `messages` one after the other. One watchdog per batch (not a timer per send) stops the
+ * batch when a send has not answered within `timeout`: that send's outcome is unknown, and those
+ * after it are not attempted (their results are missing). Results are in the order of `messages`.
+ */
+export const sendAll = (notifier: Notifier, messages: ReadonlyArray<Message>, timeout: Duration.DurationInput) =>
+  Effect.gen(function*() {
+    const results: Array<SendResult> = []
+    if (messages.length === 0) return results
+    const timeoutMs = Duration.toMillis(timeout)
+    let started: number | undefined
+    const sends = Effect.forEach(messages, (message) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        started = now
+        return notifier.send(message).pipe(
+          // A notifier that dies has not said what happened either.
+          Effect.catchAllDefect(() => Effect.fail(new NotifyError({ outcome: "unknown", reason: "notifier_defect" }))),
+          Effect.either,
+          Effect.flatMap((result) =>
+            Effect.map(Clock.currentTimeMillis, (at) => {
+              started = undefined
+              results.push({ result, at })
+            })
+          )
+        )
+      }), { discard: true })
+    // Wakes when the send in flight would be overdue; returns once one is.
+    const watchdog = Effect.gen(function*() {
+      for (;;) {
+        const now = yield* Clock.currentTimeMillis
+        const since = started
+        if (since !== undefined && now - since >= timeoutMs) return
+        yield* Effect.sleep(Duration.millis(since === undefined ? timeoutMs : since + timeoutMs - now))
+      }
+    })
+    const stuck = yield* Effect.raceFirst(Effect.as(sends, false), Effect.as(watchdog, true))
+    if (stuck) {
+      results.push({ result: Either.left(new NotifyError({ outcome: "unknown", reason: "timeout" })), at: yield* Clock.currentTimeMillis })
+    }
+    return results
+  })
+
+/** Names a batch's messages need, read once per delivering transaction. */
+const namesOf = (storage: Storage, clinic: Clinic, facts: ReadonlyArray<DeliveryFacts>) =>
+  Effect.gen(function*() {
+    const policy = yield* policyOf(storage, clinic)
+    const doctors = new Map<string, string>()
+    const services = new Map<string, string>()
+    for (const f of facts) {
+      const a = f.appointment
+      if (a === null) continue
+      if (!doctors.has(a.doctorId)) {
+        const d = yield* storage.doctors.findById(clinic.id, a.doctorId)
+        doctors.set(a.doctorId, Option.match(d, { onNone: () => "", onSome: (x) => x.name }))
+      }
+      if (a.serviceId !== null && !services.has(a.serviceId)) {
+        const found = yield* storage.catalog.findService(clinic.id, a.serviceId)
+        services.set(a.serviceId, Option.match(found, { onNone: () => "", onSome: (x) => x.name }))
+      }
+    }
+    return { policy, doctors, services }
+  })
+
+type Names = Effect.Effect.Success<ReturnType<typeof namesOf>>
+
+/** Fences one reminder on fresh reads: why it ends here, or the message to send. Pure. */
+const decide = (
+  clinic: Clinic,
+  r: Reminder,
+  facts: DeliveryFacts | undefined,
+  names: Names,
+  now: number
+): { readonly ended: Omit<ReminderPatch, "lease"> & { readonly status: Outcome } } | { readonly message: Message } => {
+  const appointment = facts?.appointment ?? undefined
+  const patient = facts?.patient ?? undefined
+  const address = patient === undefined ? null : r.channel === "email" ? patient.email : patient.phone
+  const verdict = fence(r, appointment, {
+    optedOut: new Set(facts?.optedOut ? [r.channel] : []),
+    hasAddress: address !== null && address !== ""
+  }, now)
+  if (verdict !== undefined) return { ended: verdict }
+  const { doctors, policy, services } = names
+  const values = variables({
+    zone: clinic.timeZone,
+    clinicName: clinic.name,
+    patientName: patient!.fullName,
+    doctorName: doctors.get(appointment!.doctorId) ?? "",
+    serviceName: appointment!.serviceId === null ? null : services.get(appointment!.serviceId) ?? null,
+    start: appointment!.start,
+    appointmentId: appointment!.id
+  }, policy)
+  const template = policy.templates[r.channel]
+  return {
+    message: {
+      reminderId: r.id,
+      clinicId: clinic.id,
+      channel: r.channel,
+      to: address!,
+      subject: template.subject === undefined ? null : render(template.subject, values),
+      body: render(template.body, values),
+      idempotencyKey: `reminder-${r.id}`
+    }
+  }
+}
+
+/** What a failed send comes to: ended with a reason, marked for reconciliation, or retried later. Pure. */
+const afterFailure = (
+  r: Pick<Reminder, "channel" | "attempts" | "deadline">,
+  error: NotifyError,
+  start: number,
+  now: number
+): {
+  readonly outcome: Outcome
+  readonly patch: { readonly status: "failed" | "pending"; readonly reason: string; readonly reconcile?: true; readonly dueAt?: number }
+} => {
+  if (error.outcome === "rejected") return { outcome: "failed", patch: { status: "failed", reason: `rejected:${error.reason}` } }
+  if (error.outcome === "unknown" && (r.channel === "sms" || r.channel === "call")) {
+    return { outcome: "reconcile", patch: { status: "failed", reason: `outcome_unknown:${error.reason}`, reconcile: true } }
+  }
+  // Nothing was sent, or a resend is safe (same idempotency key): back off, never past the deadline.
+  const next = nextAttempt(now, r.attempts, Math.min(r.deadline, start))
+  return next === undefined
+    ? { outcome: "failed", patch: { status: "failed", reason: `retries_exhausted:${error.reason}` } }
+    : { outcome: "retried", patch: { status: "pending", reason: `retry:${error.reason}`, dueAt: next } }
+}
 
 /**
  * Delivers claimed reminders in the caller's transaction: locks those still held by `owner`,
- * reads what the fence and the messages need in one query, and for each: fences it on those fresh
- * reads, renders and sends it, and records the outcome.
+ * reads what the fence and the messages need in one query, fences each on those fresh reads,
+ * sends those that pass, and records every outcome (sends in one statement, the rest one per
+ * distinct change).
  */
 export const deliverBatch = (
   storage: Storage,
@@ -116,97 +237,46 @@ export const deliverBatch = (
     const repo = storage.reminders!
     // Those not held any more were taken over after their lease, or ended by a change meanwhile.
     const held = yield* repo.lockHeldMany(clinic.id, ids, owner)
-    const facts = new Map((yield* repo.deliveryFacts(clinic.id, held.map((r) => r.id))).map((f) => [f.reminderId, f]))
-    const cache = batchCache()
+    const read = yield* repo.deliveryFacts(clinic.id, held.map((r) => r.id))
+    const facts = new Map(read.map((f) => [f.reminderId, f]))
+    const names = yield* namesOf(storage, clinic, read)
+    const now = yield* Clock.currentTimeMillis
     const outcomes: Array<Outcome> = []
-    // Outcomes are written together, one statement per distinct change.
     const changes = new Map<string, { patch: ReminderPatch; ids: Array<Reminder["id"]> }>()
-    for (const r of held) {
-      const { outcome, patch } = yield* deliver(storage, clinic, r, facts.get(r.id), notifier, sendTimeout, cache)
-      outcomes.push(outcome)
+    const change = (id: Reminder["id"], patch: ReminderPatch) => {
       const key = JSON.stringify(patch)
       const group = changes.get(key) ?? { patch, ids: [] }
-      group.ids.push(r.id)
+      group.ids.push(id)
       changes.set(key, group)
     }
+    const outgoing: Array<{ readonly r: Reminder; readonly message: Message }> = []
+    for (const r of held) {
+      const d = decide(clinic, r, facts.get(r.id), names, now)
+      if ("ended" in d) {
+        outcomes.push(d.ended.status)
+        change(r.id, { ...d.ended, lease: null })
+      } else outgoing.push({ r, message: d.message })
+    }
+    const results = yield* sendAll(notifier, outgoing.map((o) => o.message), sendTimeout)
+    const sent: Array<Sent> = []
+    outgoing.forEach(({ r }, i) => {
+      const done = results[i]
+      if (done === undefined) {
+        // Not attempted: the batch stopped at a send that did not answer. Back to the queue.
+        change(r.id, { status: "pending", reason: null, lease: null })
+      } else if (Either.isRight(done.result)) {
+        outcomes.push("sent")
+        sent.push({ id: r.id, sentAt: done.at, providerMessageId: done.result.right.providerMessageId })
+      } else {
+        const { outcome, patch } = afterFailure(r, done.result.left, facts.get(r.id)!.appointment!.start, done.at)
+        outcomes.push(outcome)
+        change(r.id, { ...patch, lease: null })
+      }
+    })
     const at = yield* Clock.currentTimeMillis
+    yield* repo.markSent(clinic.id, sent, at)
     for (const { ids: group, patch } of changes.values()) yield* repo.mark(clinic.id, group, patch, at)
     return outcomes
-  })
-
-const deliver = (
-  storage: Storage,
-  clinic: Clinic,
-  r: Reminder,
-  facts: DeliveryFacts | undefined,
-  notifier: Notifier,
-  sendTimeout: Duration.DurationInput,
-  cache: BatchCache
-) =>
-  Effect.gen(function*() {
-    const now = yield* Clock.currentTimeMillis
-    const appointment = facts?.appointment ?? undefined
-    const patient = facts?.patient ?? undefined
-    const address = patient === undefined ? null : r.channel === "email" ? patient.email : patient.phone
-    const verdict = fence(r, appointment, {
-      optedOut: new Set(facts?.optedOut ? [r.channel] : []),
-      hasAddress: address !== null && address !== ""
-    }, now)
-    const ended = (outcome: Outcome, patch: Omit<ReminderPatch, "lease">) => ({ outcome, patch: { ...patch, lease: null } })
-    if (verdict !== undefined) return ended(verdict.status, verdict)
-    const policy = cache.policy ?? (cache.policy = yield* policyOf(storage, clinic))
-    const doctorId = appointment!.doctorId
-    if (!cache.doctors.has(doctorId)) {
-      const d = yield* storage.doctors.findById(clinic.id, doctorId)
-      cache.doctors.set(doctorId, Option.match(d, { onNone: () => "", onSome: (x) => x.name }))
-    }
-    const serviceId = appointment!.serviceId
-    if (serviceId !== null && !cache.services.has(serviceId)) {
-      const found = yield* storage.catalog.findService(clinic.id, serviceId)
-      cache.services.set(serviceId, Option.match(found, { onNone: () => null, onSome: (x) => x.name }))
-    }
-    const values = variables({
-      zone: clinic.timeZone,
-      clinicName: clinic.name,
-      patientName: patient!.fullName,
-      doctorName: cache.doctors.get(doctorId) ?? "",
-      serviceName: serviceId === null ? null : cache.services.get(serviceId) ?? null,
-      start: appointment!.start,
-      appointmentId: appointment!.id
-    }, policy)
-    const template = policy.templates[r.channel]
-    const message: Message = {
-      reminderId: r.id,
-      clinicId: clinic.id,
-      channel: r.channel,
-      to: address!,
-      subject: template.subject === undefined ? null : render(template.subject, values),
-      body: render(template.body, values),
-      idempotencyKey: `reminder-${r.id}`
-    }
-    const result = yield* notifier.send(message).pipe(
-      Effect.timeoutFail({ duration: sendTimeout, onTimeout: () => new NotifyError({ outcome: "unknown", reason: "timeout" }) }),
-      // A notifier that dies has not said what happened either.
-      Effect.catchAllDefect(() => Effect.fail(new NotifyError({ outcome: "unknown", reason: "notifier_defect" }))),
-      Effect.either
-    )
-    const after = yield* Clock.currentTimeMillis
-    if (result._tag === "Right") {
-      return ended("sent", { status: "sent", reason: null, sentAt: after, providerMessageId: result.right.providerMessageId })
-    }
-    const error = result.left
-    if (error.outcome === "rejected") {
-      return ended("failed", { status: "failed", reason: `rejected:${error.reason}` })
-    }
-    if (error.outcome === "unknown" && (r.channel === "sms" || r.channel === "call")) {
-      return ended("reconcile", { status: "failed", reason: `outcome_unknown:${error.reason}`, reconcile: true })
-    }
-    // Nothing was sent, or a resend is safe (same idempotency key): back off, never past the deadline.
-    const next = nextAttempt(after, r.attempts, Math.min(r.deadline, appointment!.start))
-    if (next === undefined) {
-      return ended("failed", { status: "failed", reason: `retries_exhausted:${error.reason}` })
-    }
-    return ended("retried", { status: "pending", reason: `retry:${error.reason}`, dueAt: next })
   })
 
 // -------------------------------------------------------------------------------------------------
@@ -302,7 +372,7 @@ export const deliverContact = (
       "start.local": ""
     }
     const template = campaign.value.template
-    const result = yield* notifier.send({
+    const [done] = yield* sendAll(notifier, [{
       reminderId: c.id,
       clinicId: clinic.id,
       channel: c.channel,
@@ -310,33 +380,18 @@ export const deliverContact = (
       subject: template.subject === undefined ? null : render(template.subject, values),
       body: render(template.body, values),
       idempotencyKey: `recall-${c.id}`
-    }).pipe(
-      Effect.timeoutFail({ duration: sendTimeout, onTimeout: () => new NotifyError({ outcome: "unknown", reason: "timeout" }) }),
-      Effect.catchAllDefect(() => Effect.fail(new NotifyError({ outcome: "unknown", reason: "notifier_defect" }))),
-      Effect.either
-    )
-    const after = yield* Clock.currentTimeMillis
-    if (result._tag === "Right") {
+    }], sendTimeout)
+    const { at, result } = done!
+    if (Either.isRight(result)) {
       yield* repo.saveContact(
-        touchContact(c, after, { status: "sent", reason: null, sentAt: after, providerMessageId: result.right.providerMessageId }),
+        touchContact(c, at, { status: "sent", reason: null, sentAt: at, providerMessageId: result.right.providerMessageId }),
         null
       )
       return "sent" as const
     }
-    const error = result.left
-    if (error.outcome === "rejected") {
-      yield* repo.saveContact(touchContact(c, after, { status: "failed", reason: `rejected:${error.reason}` }), null)
-      return "failed" as const
-    }
-    if (error.outcome === "unknown" && (c.channel === "sms" || c.channel === "call")) {
-      yield* repo.saveContact(touchContact(c, after, { status: "failed", reason: `outcome_unknown:${error.reason}`, reconcile: true }), null)
-      return "reconcile" as const
-    }
-    if (c.attempts >= contactAttempts) {
-      yield* repo.saveContact(touchContact(c, after, { status: "failed", reason: `retries_exhausted:${error.reason}` }), null)
-      return "failed" as const
-    }
-    const next = nextAttempt(after, c.attempts, Number.MAX_SAFE_INTEGER)!
-    yield* repo.saveContact(touchContact(c, after, { status: "pending", reason: `retry:${error.reason}`, dueAt: next }), null)
-    return "retried" as const
+    // A contact has no appointment: its retries end after `contactAttempts`, not at a start.
+    const deadline = c.attempts >= contactAttempts ? at : Number.MAX_SAFE_INTEGER
+    const { outcome, patch } = afterFailure({ channel: c.channel, attempts: c.attempts, deadline }, result.left, deadline, at)
+    yield* repo.saveContact(touchContact(c, at, patch), null)
+    return outcome
   })

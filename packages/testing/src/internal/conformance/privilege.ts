@@ -8,6 +8,8 @@ import * as Actor from "@clinicore/core/Actor"
 import { Audit } from "@clinicore/core/Audit"
 import { Catalog } from "@clinicore/core/Catalog"
 import { Clinics } from "@clinicore/core/Clinics"
+import { Doctors } from "@clinicore/core/Doctors"
+import { Billing } from "@clinicore/core/Billing"
 import { Patients } from "@clinicore/core/Patients"
 import { Scheduling } from "@clinicore/core/Scheduling"
 import { Staff } from "@clinicore/core/Staff"
@@ -100,6 +102,21 @@ export const privilege = (it: SuiteIt) => {
       expect((yield* Effect.flatMap(Staff, (s) => s.reactivate(a.admin.id)).pipe(a.as(restored.id))).status).toBe("active")
     }))
 
+  it.effect("Clinics.list: the platform sees every clinic; a clinic's admin is refused, and the refusal recorded", () =>
+    Effect.gen(function*() {
+      const a = yield* Fixtures.clinic("ListedA")
+      const b = yield* Fixtures.clinic("ListedB")
+      const clinics = yield* Clinics
+      yield* clinics.deactivate(b.clinicId).pipe(Actor.asPlatform)
+      const listed = yield* clinics.list().pipe(Actor.asPlatform)
+      const ours = listed.filter((c) => c.id === a.clinicId || c.id === b.clinicId)
+      // By name: A before B; the deactivated one is listed too.
+      expect(ours.map((c) => [c.id, c.active])).toEqual([[a.clinicId, true], [b.clinicId, false]])
+      expect(tagOf(yield* Effect.flip(clinics.list().pipe(a.asAdmin)))).toBe("PermissionDenied:platform")
+      const events = yield* Effect.flatMap(Audit, (x) => x.list({ action: "Clinics.list" })).pipe(a.asAdmin)
+      expect(events.map((e) => [e.actorId, e.outcome, e.reason])).toEqual([[a.admin.id, "denied", "wrong_principal"]])
+    }))
+
   it.effect("the permission check and its audited refusal come before input validation; platform refusals are audited", () =>
     Effect.gen(function*() {
       const a = yield* Fixtures.clinic("Order")
@@ -122,7 +139,43 @@ export const privilege = (it: SuiteIt) => {
       expect((yield* Effect.flatMap(Audit, (x) => x.verify()).pipe(a.asAdmin)).firstBreak).toBeUndefined()
     }))
 
-  it.effect("NUL bytes, undecoded filters and malformed principal ids are typed errors, alike on both adapters", () =>
+  it.effect("every list is paged: limit and offset in a stable order, 100 by default, at most 500", () =>
+    Effect.gen(function*() {
+      const a = yield* Fixtures.clinic("Pages")
+      const catalog = yield* Catalog
+      const doctors = yield* Doctors
+      const billing = yield* Billing
+      for (let i = 0; i < 5; i++) {
+        yield* catalog.createRoom({ name: `Room ${i}` }).pipe(a.asAdmin)
+        yield* catalog.createService({ name: `Service ${i}`, durationMinutes: 30, priceMinor: 1000 }).pipe(a.asAdmin)
+        yield* doctors.create({ name: `Dr ${i}`, specialty: "GP" }).pipe(a.asAdmin)
+        yield* Fixtures.staffMember(a, "receptionist")
+        yield* billing.createExpense({ category: "rent", amountMinor: 100 + i, date: "2030-01-0" + (i + 1) }).pipe(a.asAdmin)
+      }
+      type Lister = (p: object) => Effect.Effect<ReadonlyArray<{ readonly id: string }>, { readonly _tag: string }, Actor.Actor | Staff>
+      const lists: Record<string, Lister> = {
+        rooms: (p: object) => catalog.listRooms(p),
+        services: (p: object) => catalog.listServices(p),
+        doctors: (p: object) => doctors.list(p),
+        staff: (p: object) => Effect.flatMap(Staff, (x) => x.list(p)),
+        expenses: (p: object) => billing.listExpenses({ from: "2030-01-01", to: "2030-01-31", ...p })
+      }
+      for (const [name, list] of Object.entries(lists)) {
+        const all = (yield* list({}).pipe(a.asAdmin)).map((x) => x.id)
+        expect({ name, atLeast5: all.length >= 5 }).toEqual({ name, atLeast5: true })
+        const pages: Array<string> = []
+        for (let offset = 0; offset < all.length; offset += 2) {
+          const page = yield* list({ limit: 2, offset }).pipe(a.asAdmin)
+          expect({ name, size: page.length <= 2 }).toEqual({ name, size: true })
+          pages.push(...page.map((x) => x.id))
+        }
+        expect({ name, pages }).toEqual({ name, pages: all })
+        const refused = yield* Effect.flip(list({ limit: 501 }).pipe(a.asAdmin))
+        expect({ name, tag: refused._tag, field: JSON.stringify(refused).includes("limit") }).toEqual({ name, tag: "ValidationError", field: true })
+      }
+    }))
+
+  it.effect("NUL bytes, oversized text and arrays, undecoded filters and malformed principal ids are typed errors, alike on both adapters", () =>
     Effect.gen(function*() {
       const a = yield* Fixtures.clinic("Hostile")
       const patients = yield* Patients
@@ -131,6 +184,19 @@ export const privilege = (it: SuiteIt) => {
       expect(error).toMatchObject({ _tag: "ValidationError", fields: [{ path: "fullName", message: "must not contain a NUL character" }] })
       const rows = yield* raw.execute("SELECT count(*) AS n FROM patients WHERE clinic_id = ?", [a.clinicId])
       expect(Number(rows[0]!.n)).toBe(0)
+      // Oversized text and arrays: refused before the schema runs, naming the field and the limit.
+      const long = yield* Effect.flip(patients.create({ fullName: "x".repeat(1_000_000), phone: "+1 212 555 0778" }).pipe(a.asAdmin))
+      expect(long).toMatchObject({ _tag: "ValidationError", fields: [{ path: "fullName", message: "must be at most 10000 characters" }] })
+      const many = yield* Effect.flip(Effect.flatMap(Scheduling, (s) =>
+        s.book({
+          doctorId: "00000000-0000-4000-8000-000000000001",
+          patientId: "00000000-0000-4000-8000-000000000002",
+          start: Date.now(),
+          roomIds: Array.from({ length: 100_000 }, () => "00000000-0000-4000-8000-000000000003")
+        })).pipe(a.asAdmin))
+      expect(many).toMatchObject({ _tag: "ValidationError", fields: [{ path: "roomIds", message: "must have at most 1000 items" }] })
+      const after = yield* raw.execute("SELECT count(*) AS n FROM patients WHERE clinic_id = ?", [a.clinicId])
+      expect(Number(after[0]!.n)).toBe(0)
       const catalog = yield* Catalog
       expect(yield* Effect.flip(catalog.listServices({ active: "x" } as never).pipe(a.asAdmin)))
         .toMatchObject({ _tag: "ValidationError", fields: [{ path: "active" }] })

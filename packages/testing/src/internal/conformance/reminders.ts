@@ -15,7 +15,10 @@ import { Reminders } from "@clinicore/core/Reminders"
 import { Scheduling } from "@clinicore/core/Scheduling"
 import { Storage } from "@clinicore/core/Storage"
 import { expect } from "@effect/vitest"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
 import * as TestClock from "effect/TestClock"
 import * as TestContext from "effect/TestContext"
 import * as Fixtures from "../../Fixtures.js"
@@ -220,6 +223,44 @@ export const reminders = (it: SuiteIt) => {
       const receptionist = yield* Fixtures.staffMember(a, "receptionist")
       expect(yield* Effect.flip(r.setPolicy(saved).pipe(a.as(receptionist.id)))).toMatchObject({ _tag: "PermissionDenied" })
     }))
+
+  it.effect("reminder: a send that does not answer within the send timeout stops its batch: its outcome is unknown, the rest go back to the queue", () =>
+    Effect.gen(function*() {
+      const t0 = base()
+      const { a, book, dispatch, list } = yield* setup("RemindHang")
+      const r = yield* Reminders
+      const policy = yield* r.policy().pipe(a.asAdmin)
+      yield* r.setPolicy({ ...policy, offsets: [{ minutes: 120, channels: ["sms"] }] }).pipe(a.asAdmin)
+      const start = t0 + 10 * HOUR
+      const first = yield* book(start)
+      const second = yield* book(start + HOUR)
+      // The first send never answers; any later one is accepted.
+      const calls: Array<string> = []
+      const hung = yield* Deferred.make<void>()
+      const notifier: Notifier = {
+        send: (m) =>
+          Effect.suspend(() => {
+            calls.push(m.reminderId)
+            return calls.length === 1
+              ? Effect.zipRight(Deferred.succeed(hung, undefined), Effect.never)
+              : Effect.succeed({ providerMessageId: `p-${calls.length}` })
+          })
+      }
+      yield* TestClock.setTime(start - HOUR)
+      const round = yield* Effect.fork(dispatch(notifier, { sendTimeout: "30 seconds" }))
+      yield* Deferred.await(hung)
+      for (let i = 0; i < 5 && Option.isNone(yield* Fiber.poll(round)); i++) yield* TestClock.adjust("31 seconds")
+      expect(yield* Fiber.join(round)).toMatchObject({ claimed: 2, sent: 0, reconcile: 1 })
+      const [one] = yield* list(first.id)
+      const [two] = yield* list(second.id)
+      expect([one!.status, one!.reason, one!.reconcile]).toEqual(["failed", "outcome_unknown:timeout", true])
+      expect([two!.status, two!.reason]).toEqual(["pending", null])
+      expect(calls).toEqual([one!.id])
+      // The next round sends the one that was never attempted, and never repeats the unknown one.
+      expect(yield* dispatch(notifier)).toMatchObject({ claimed: 1, sent: 1 })
+      expect(calls).toEqual([one!.id, two!.id])
+      expect((yield* list(second.id))[0]!.status).toBe("sent")
+    }).pipe(atTime(base())))
 
   it.effect("reminder: an SMS with an unknown outcome is not repeated but marked for reconciliation; e-mail retries back off and stop before the start", () =>
     Effect.gen(function*() {

@@ -14,6 +14,7 @@ import { Storage } from "@clinicore/core/Storage"
 import { expect } from "@effect/vitest"
 import { BillingStorage } from "@clinicore/core/BillingStorage"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Fixtures from "../../Fixtures.js"
 import { RawAccess } from "../../RawAccess.js"
 import { Twin } from "../../Twin.js"
@@ -353,6 +354,32 @@ export const scheduling = (it: SuiteIt) => {
       // Dr Two: no break, but 09:00–10:00 is booked.
       expect(of(d2.id)).toEqual(["10:00", "10:15", "10:30", "10:45", "11:00", "11:15", "11:30", "11:45", "12:00"].map(wall))
       expect(slots.map((x) => x.start)).toEqual([...slots.map((x) => x.start)].sort((x, y) => x - y))
+    }))
+
+  it.effect("slot listings page by a cursor: pages of at most `limit` join up to the whole listing; over the cap is a ValidationError", () =>
+    Effect.gen(function*() {
+      const { a, at, d1, d2 } = yield* setup("SlotPages")
+      const s = yield* Scheduling
+      const query = { doctorIds: [d1.id, d2.id], durationMinutes: 30, from: at(0, "00:00"), to: at(5, "00:00") }
+      const whole = yield* s.availableSlots(query).pipe(a.asAdmin)
+      expect(whole.length).toBeGreaterThan(20)
+      for (const limit of [1, 7, 16]) {
+        const pages: Array<ReadonlyArray<SchedulingModule.AvailableSlot>> = []
+        let after: { start: number; doctorId: string } | undefined
+        for (;;) {
+          const page = yield* s.availableSlots({ ...query, limit, ...(after === undefined ? {} : { after }) }).pipe(a.asAdmin)
+          expect(page.length).toBeLessThanOrEqual(limit)
+          pages.push(page)
+          if (page.length < limit) break
+          const last = page[page.length - 1]!
+          after = { start: last.start, doctorId: last.doctorId }
+        }
+        expect({ limit, slots: pages.flat() }).toEqual({ limit, slots: whole })
+      }
+      expect(yield* s.firstAvailable(query).pipe(a.asAdmin)).toEqual(Option.some(whole[0]))
+      const tooMany = yield* Effect.flip(s.availableSlots({ ...query, limit: 2001 }).pipe(a.asAdmin))
+      expect(tooMany).toMatchObject({ _tag: "ValidationError" })
+      expect(JSON.stringify(tooMany)).toContain("limit")
     }))
 
   it.effect("lists filter by doctor, patient, status and range", () =>
