@@ -15,6 +15,7 @@ export const group = HttpApiGroup.make("platform")
   .addError(Forbidden)
   .addError(NotFoundError)
   .addError(ConflictError)
+  .add(HttpApiEndpoint.get("listClinics", "/platform/clinics").addSuccess(Schema.Array(Clinic.Clinic)))
   .add(HttpApiEndpoint.post("createClinic", "/platform/clinics").setPayload(wire(Clinics.CreateClinic)).addSuccess(Created, { status: 201 }))
   .add(HttpApiEndpoint.post("activate", "/platform/clinics/:id/activate").setPath(IdPath).addSuccess(Clinic.Clinic))
   .add(HttpApiEndpoint.post("deactivate", "/platform/clinics/:id/deactivate").setPath(IdPath).addSuccess(Clinic.Clinic))
@@ -30,6 +31,7 @@ export const live = HttpApiBuilder.group(apiOf(group), "platform", (handlers) =>
   Effect.gen(function*() {
     const clinics = yield* Clinics.Clinics
     return handlers
+      .handle("listClinics", () => clinics.list())
       .handle("createClinic", ({ payload }) => clinics.create(payload))
       .handle("activate", ({ path }) => clinics.activate(path.id))
       .handle("deactivate", ({ path }) => clinics.deactivate(path.id))
