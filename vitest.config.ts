@@ -2,6 +2,6 @@ import { defineConfig } from "vitest/config"
 
 export default defineConfig({
   test: {
-    projects: ["packages/*", "examples/cli"]
+    projects: ["packages/*", "examples/cli", "examples/http-server"]
   }
 })

@@ -105,6 +105,7 @@ export const operations = {
   "Reminders.recallContacts": op("reminders.view", "none", "RecallContact"),
   "Reminders.claim": op("reminders.edit", "none", "Reminder"),
   "Reminders.deliver": op("reminders.edit", "write", "Reminder"),
+  "Public.catalog": op("public", "none", "Clinic"),
   "Public.availableSlots": op("public", "none", "Appointment"),
   "Public.request": op("public", "write", "Appointment"),
   "Billing.createInvoice": op("billing.create", "write", "Invoice"),

@@ -160,6 +160,31 @@ export const RequestInput = Schema.Struct({
 /** @since 0.1.0 @category inputs */
 export type RequestInput = typeof RequestInput.Encoded
 
+/**
+ * What a public caller may know to choose a slot: the clinic's name and zone, its active services
+ * and active doctors (names and specialties only), and how long a request holds its slot.
+ *
+ * @since 0.1.0 @category models
+ */
+export interface PublicCatalog {
+  readonly clinic: {
+    readonly name: string
+    readonly slug: string
+    readonly timeZone: string
+    readonly currency: string
+    readonly requestHoldMinutes: number
+  }
+  readonly services: ReadonlyArray<{
+    readonly id: ServiceId
+    readonly name: string
+    readonly durationMinutes: number
+    readonly priceMinor: number
+    /** Doctors who perform it; empty means every doctor. */
+    readonly doctorIds: ReadonlyArray<DoctorId>
+  }>
+  readonly doctors: ReadonlyArray<{ readonly id: DoctorId; readonly name: string; readonly specialty: string }>
+}
+
 /** A bookable slot. @since 0.1.0 @category models */
 export interface AvailableSlot {
   readonly doctorId: DoctorId
@@ -202,6 +227,8 @@ export interface Scheduling {
   /** Expires requests whose hold has ended (bookings also do this in their own transaction). */
   readonly expireRequests: () => Effect.Effect<ReadonlyArray<string>, Failure, Actor>
   /** For a public caller (`Actor.asPublic(slug)`): live availability of a service, with one doctor or any. */
+  /** For a public caller: the clinic, its active services and doctors, to choose from. */
+  readonly publicCatalog: () => Effect.Effect<PublicCatalog, Failure, Actor>
   readonly publicSlots: (input: PublicSlotsInput) => Effect.Effect<ReadonlyArray<AvailableSlot>, Failure, Actor>
   /** For a public caller: a `requested` appointment that holds its slot until staff confirm it or it expires. */
   readonly request: (input: RequestInput) => Effect.Effect<Appointment, Failure, Actor>
@@ -347,6 +374,29 @@ export const make: Effect.Effect<Scheduling, never, Storage | BillingStorage | F
         Effect.flatMap(Clock.currentTimeMillis, (now) =>
           Effect.tap(storage.appointments.expireRequests(clinic.id, now), (ids) =>
             Outbox.expired(storage, clinic, ids, now))), () => null), // reminders: the expired requests' end
+    publicCatalog: () =>
+      op("Public.catalog", ({ clinic }) =>
+        Effect.gen(function*() {
+          const services = yield* storage.catalog.listServices(clinic.id, { active: true })
+          const doctors = yield* storage.doctors.list(clinic.id, { active: true })
+          return {
+            clinic: {
+              name: clinic.name,
+              slug: clinic.slug,
+              timeZone: clinic.timeZone,
+              currency: clinic.currency,
+              requestHoldMinutes: clinic.settings.requestHoldMinutes
+            },
+            services: services.map((x) => ({
+              id: x.id,
+              name: x.name,
+              durationMinutes: x.durationMinutes,
+              priceMinor: x.priceMinor,
+              doctorIds: x.doctorIds
+            })),
+            doctors: doctors.map((d) => ({ id: d.id, name: d.name, specialty: d.specialty }))
+          }
+        })),
     publicSlots: (input) =>
       op("Public.availableSlots", (acting) =>
         Effect.flatMap(decode(PublicSlotsInput, input), (v) =>

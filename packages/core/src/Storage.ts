@@ -119,9 +119,10 @@ export interface PermissionRow {
 export interface AccessRepository {
   /**
    * In one round trip: the clinic, the acting account (when `staffId` is given) and the stored
-   * setting of that account's role for `key` (`undefined` when not configured).
+   * setting for `key` of that account's role, or of `role` for a principal without an account (a
+   * job bound to a role); `undefined` when not configured.
    */
-  readonly principal: (clinicId: ClinicId, staffId: StaffId | null, key: string) => Effect.Effect<
+  readonly principal: (clinicId: ClinicId, staffId: StaffId | null, key: string, role?: Role | undefined) => Effect.Effect<
     Option.Option<{
       readonly clinic: ClinicRow
       readonly account: Option.Option<StaffAccount>

@@ -12,6 +12,8 @@ import * as BillingRepository from "@clinicore/sql/BillingRepository"
 import { BillingStorage } from "@clinicore/core/BillingStorage"
 import * as AnalyticsRepository from "@clinicore/sql/AnalyticsRepository"
 import { AnalyticsStorage } from "@clinicore/core/AnalyticsStorage"
+import { SessionStorage } from "@clinicore/core/Sessions"
+import * as SessionRepository from "@clinicore/sql/SessionRepository"
 import { type Dialect, orDieOnSqlError } from "@clinicore/sql/Dialect"
 import type { ClinicId } from "@clinicore/core/Ids"
 import { Storage } from "@clinicore/core/Storage"
@@ -34,6 +36,7 @@ import billing from "./migrations/0005_billing.js"
 import reminders from "./migrations/0006_reminders.js"
 import analytics from "./migrations/0008_analytics.js"
 import exportImport from "./migrations/0007_export_import.js"
+import sessions from "./migrations/0009_sessions.js"
 import platformScan from "./migrations/0010_platform_scan.js"
 import tenantProof from "./migrations/0011_tenant_proof.js"
 import * as Tenancy from "./Tenancy.js"
@@ -116,6 +119,7 @@ export const migrations = Migrator.fromRecord({
   "0006_reminders": reminders,
   "0007_export_import": exportImport,
   "0008_analytics": analytics,
+  "0009_sessions": sessions,
   "0010_platform_scan": platformScan,
   "0011_tenant_proof": tenantProof
 })
@@ -247,10 +251,11 @@ const migrate = (config: PgConfig): Layer.Layer<Tenancy.Tenancy, SqlError | Migr
  */
 export const layer = (
   config: PgConfig
-): Layer.Layer<Storage | BillingStorage | AnalyticsStorage | Tenancy.Tenancy | SqlClient.SqlClient, SqlError | Migrator.MigrationError> =>
+): Layer.Layer<Storage | BillingStorage | AnalyticsStorage | SessionStorage | Tenancy.Tenancy | SqlClient.SqlClient, SqlError | Migrator.MigrationError> =>
   Layer.effect(Storage, make).pipe(
     Layer.merge(Layer.effect(BillingStorage, BillingRepository.make(dialect))),
     Layer.merge(Layer.effect(AnalyticsStorage, AnalyticsRepository.make(dialect))),
+    Layer.merge(Layer.effect(SessionStorage, SessionRepository.make(dialect))),
     Layer.provideMerge(migrate(config)),
     Layer.provideMerge(PgClient.layer({
       url: config.url,
@@ -272,7 +277,7 @@ export const layerConfig = (
     ownerUrl: Config.option(Config.redacted("DATABASE_OWNER_URL")).pipe(Config.map(Option.getOrUndefined))
   })
 ): Layer.Layer<
-  Storage | BillingStorage | AnalyticsStorage | Tenancy.Tenancy | SqlClient.SqlClient,
+  Storage | BillingStorage | AnalyticsStorage | SessionStorage | Tenancy.Tenancy | SqlClient.SqlClient,
   SqlError | Migrator.MigrationError | ConfigError
 > =>
   Layer.unwrapEffect(Effect.map(config, layer))

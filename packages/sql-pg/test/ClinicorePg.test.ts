@@ -175,6 +175,7 @@ layer(TestLayer, { timeout: "120 seconds", excludeTestServices: true })("Clinico
         { migration_id: 6, name: "reminders" },
         { migration_id: 7, name: "export_import" },
         { migration_id: 8, name: "analytics" },
+        { migration_id: 9, name: "sessions" },
         { migration_id: 10, name: "platform_scan" },
         { migration_id: 11, name: "tenant_proof" }
       ])

@@ -11,6 +11,8 @@ import * as BillingRepository from "@clinicore/sql/BillingRepository"
 import { BillingStorage } from "@clinicore/core/BillingStorage"
 import * as AnalyticsRepository from "@clinicore/sql/AnalyticsRepository"
 import { AnalyticsStorage } from "@clinicore/core/AnalyticsStorage"
+import { SessionStorage } from "@clinicore/core/Sessions"
+import * as SessionRepository from "@clinicore/sql/SessionRepository"
 import { type Dialect, orDieOnSqlError } from "@clinicore/sql/Dialect"
 import { Storage } from "@clinicore/core/Storage"
 import * as Migrator from "@effect/sql/Migrator"
@@ -30,6 +32,7 @@ import billing from "./migrations/0005_billing.js"
 import reminders from "./migrations/0006_reminders.js"
 import exportImport from "./migrations/0007_export_import.js"
 import analytics from "./migrations/0008_analytics.js"
+import sessions from "./migrations/0009_sessions.js"
 
 /** @since 0.1.0 @category models */
 export interface SqliteConfig {
@@ -88,7 +91,8 @@ export const migrations = Migrator.fromRecord({
   "0005_billing": billing,
   "0006_reminders": reminders,
   "0007_export_import": exportImport,
-  "0008_analytics": analytics
+  "0008_analytics": analytics,
+  "0009_sessions": sessions
 })
 
 /**
@@ -144,10 +148,11 @@ export const make = (config: { readonly busyTimeoutMs?: number | undefined } = {
  */
 export const layer = (
   config: SqliteConfig
-): Layer.Layer<Storage | BillingStorage | AnalyticsStorage | SqlClient.SqlClient, SqlError | Migrator.MigrationError | ConfigError> =>
+): Layer.Layer<Storage | BillingStorage | AnalyticsStorage | SessionStorage | SqlClient.SqlClient, SqlError | Migrator.MigrationError | ConfigError> =>
   Layer.effect(Storage, make(config)).pipe(
     Layer.merge(Layer.effect(BillingStorage, BillingRepository.make(dialect))),
     Layer.merge(Layer.effect(AnalyticsStorage, AnalyticsRepository.make(dialect))),
+    Layer.merge(Layer.effect(SessionStorage, SessionRepository.make(dialect))),
     Layer.provideMerge(Client.layer({ filename: config.filename, busyTimeoutMs: config.busyTimeoutMs ?? 5000 }))
   )
 
@@ -158,5 +163,5 @@ export const layer = (
  */
 export const layerConfig = (
   filename: Config.Config<string> = Config.withDefault(Config.string("CLINICORE_SQLITE_FILE"), "clinicore.db")
-): Layer.Layer<Storage | BillingStorage | AnalyticsStorage | SqlClient.SqlClient, SqlError | Migrator.MigrationError | ConfigError> =>
+): Layer.Layer<Storage | BillingStorage | AnalyticsStorage | SessionStorage | SqlClient.SqlClient, SqlError | Migrator.MigrationError | ConfigError> =>
   Layer.unwrapEffect(Effect.map(filename, (filename) => layer({ filename })))

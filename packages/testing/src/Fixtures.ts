@@ -172,6 +172,7 @@ export const everyOperation = (ids: {
   "Reminders.recallContacts": Effect.flatMap(Reminders, (s) => s.recallContacts()),
   "Reminders.claim": Effect.flatMap(Reminders, (s) => s.dispatch({ notifier: Notifier.noop })),
   "Reminders.deliver": Effect.flatMap(Reminders, (s) => s.dispatch({ notifier: Notifier.noop })),
+  "Public.catalog": Effect.flatMap(Scheduling, (s) => s.publicCatalog()),
   "Public.availableSlots": Effect.flatMap(Scheduling, (s) =>
     s.publicSlots({ doctorId: ids.doctorId, serviceId: ids.serviceId, from: Date.UTC(2030, 0, 7), to: Date.UTC(2030, 0, 8) })),
   "Public.request": Effect.flatMap(Scheduling, (s) =>

@@ -9,7 +9,7 @@ import type { FieldCrypto } from "../FieldCrypto.js"
 import type { ClinicId } from "../Ids.js"
 import { type ClinicOperation, type OperationSpec, operations, type PlatformOperation } from "../Operations.js"
 import { ownsOrUnrestricted, resolve } from "../Permission.js"
-import type { StaffAccount } from "../StaffAccount.js"
+import type { Role, StaffAccount } from "../StaffAccount.js"
 import type { ClinicRow, Storage } from "../Storage.js"
 import { appendAudit, type AuditDraft } from "./audit.js"
 
@@ -27,6 +27,8 @@ export interface Acting {
   readonly key: OperationSpec["key"]
   /** The acting staff account; `None` for a system principal. */
   readonly user: Option.Option<StaffAccount>
+  /** The role a system principal is bound to (a host's API key), if any. */
+  readonly boundRole?: Role | undefined
 }
 
 type Refusal = PermissionDenied | Inactive | Unauthenticated
@@ -39,7 +41,11 @@ const isUuid = Schema.is(Schema.UUID)
  */
 export const requireOwn = (acting: Acting, ownerStaffId: string | null): Effect.Effect<void, PermissionDenied> =>
   Option.match(acting.user, {
-    onNone: () => Effect.void,
+    // A job bound to a role owns no records: bound to the doctor role, it changes none.
+    onNone: () =>
+      acting.boundRole === undefined || ownsOrUnrestricted(acting.boundRole, "", ownerStaffId)
+        ? Effect.void
+        : Effect.fail(new PermissionDenied({ permission: acting.key, reason: "not_own_record" })),
     onSome: (user) =>
       ownsOrUnrestricted(user.role, user.id, ownerStaffId)
         ? Effect.void
@@ -59,9 +65,14 @@ const refusal = (
   // it is not a signed-in user lacking a grant (403).
   if (principal._tag === "Public") return spec.key === "public" ? undefined : new Unauthenticated()
   if (principal._tag === "System") {
-    return spec.key === "admin" || spec.key === "self" || spec.key === "platform"
-      ? new PermissionDenied({ permission: spec.key, reason: "wrong_principal" })
-      : undefined
+    if (spec.key === "admin" || spec.key === "self" || spec.key === "platform") {
+      return new PermissionDenied({ permission: spec.key, reason: "wrong_principal" })
+    }
+    // A job bound to a role (a host's API key) holds what the role holds, by the same rule as a user.
+    if (principal.role === undefined || spec.key === "public") return undefined
+    return resolve(principal.role, spec.key, stored)
+      ? undefined
+      : new PermissionDenied({ permission: spec.key, reason: "not_granted" })
   }
   if (Option.isNone(account)) return new Unauthenticated()
   const { role, status } = account.value
@@ -77,7 +88,7 @@ const actorOf = (principal: Principal, account: Option.Option<StaffAccount>) =>
   principal._tag === "User"
     ? { actorType: "user" as const, actorId: principal.staffId, role: Option.getOrNull(Option.map(account, (a) => a.role)) }
     : principal._tag === "System"
-    ? { actorType: "system" as const, actorId: principal.job, role: null }
+    ? { actorType: "system" as const, actorId: principal.job, role: principal.role ?? null }
     : principal._tag === "Public"
     ? { actorType: "public" as const, actorId: null, role: null }
     : { actorType: "platform" as const, actorId: null, role: null }
@@ -133,7 +144,8 @@ export const guarded = <A, E, R>(
     const outcome = yield* storage.transaction(clinicId)(
       Effect.gen(function*() {
         const staffId = principal._tag === "User" ? principal.staffId : null
-        const loaded = yield* storage.access.principal(clinicId, staffId, spec.key)
+        const role = principal._tag === "System" ? principal.role : undefined
+        const loaded = yield* storage.access.principal(clinicId, staffId, spec.key, role)
         if (Option.isNone(loaded)) return Either.left<Refusal>(new Unauthenticated())
         const { account, clinic: clinicRow, stored } = loaded.value
         const draft = (rest: Pick<AuditDraft, "outcome" | "reason" | "entityId">): AuditDraft => ({
@@ -151,7 +163,8 @@ export const guarded = <A, E, R>(
         const refused = refusal(spec, principal, clinicRow.clinic, account, stored)
         if (refused !== undefined) return yield* deny(refused)
         const user = principal._tag === "User" ? account : Option.none()
-        return yield* body({ clinic: clinicRow.clinic, clinicRow, key: spec.key, user }).pipe(
+        const boundRole = principal._tag === "System" ? principal.role : undefined
+        return yield* body({ clinic: clinicRow.clinic, clinicRow, key: spec.key, user, boundRole }).pipe(
           Effect.tap((a) =>
             spec.audit === "none"
               ? Effect.void

@@ -3,7 +3,8 @@
  * as the app role); a room, a service, the doctor's rules, a holiday and an appointment in that
  * room written through the storage repositories (also as the app role), so that every tenant
  * table has rows of every seeded clinic; and a second appointment inserted as the superuser, as a
- * host's own SQL would. Billing rows come through the Billing service.
+ * host's own SQL would. Billing rows come through the Billing service; a login session through the
+ * credentials repository.
  */
 import { randomBytes, randomUUID } from "node:crypto"
 import * as Actor from "@clinicore/core/Actor"
@@ -21,8 +22,11 @@ import { Storage } from "@clinicore/core/Storage"
 import type { StaffAccount } from "@clinicore/core/StaffAccount"
 import { Campaign, type CampaignId, Contact, type ContactId } from "@clinicore/core/Recall"
 import { defaultPolicy, Reminder, type ReminderId } from "@clinicore/core/Reminder"
+import type { CredentialId } from "@clinicore/core/Sessions"
+import * as SessionRepository from "@clinicore/sql/SessionRepository"
 import { RawAccess } from "@clinicore/testing/RawAccess"
 import * as Effect from "effect/Effect"
+import { ClinicorePg } from "../../src/index.js"
 
 export interface SeededClinic {
   readonly clinic: Clinic
@@ -122,6 +126,10 @@ export const seedClinic = (label: string, patientCount = 1) =>
       yield* reminders.insertContacts([new Contact({ ...common, id: randomUUID() as ContactId, campaignId: campaign.id, dueAt: start })])
       // Import keys: the patient as if it had been imported.
       yield* storage.importKeys!.claim(clinic.id, "patient", `seed-${patients[0]!.id}`, patients[0]!.id, now)
+      const credentials = yield* SessionRepository.make(ClinicorePg.dialect)
+      yield* credentials.insert({ id: randomUUID() as CredentialId, clinicId: clinic.id, kind: "session",
+        secretHash: randomBytes(32).toString("hex"), staffId: admin.id, role: null, name: null, createdAt: now,
+        expiresAt: now + 3_600_000, revokedAt: null })
     }).pipe(storage.transaction(clinic.id), Effect.orDie)
 
     const raw = yield* RawAccess

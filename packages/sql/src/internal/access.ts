@@ -71,12 +71,13 @@ export const make = ({ dialect, sql }: Context): Storage.AccessRepository => {
     }))
 
   return {
-    principal: (clinicId, staffId, key) =>
+    principal: (clinicId, staffId, key, role) =>
       orDie(sql`SELECT c.*, s.id AS s_id, s.name AS s_name, s.email AS s_email, s.role AS s_role,
             s.status AS s_status, s.created_at AS s_created_at, rp.granted AS rp_granted
           FROM clinics c
           LEFT JOIN staff s ON s.clinic_id = c.id AND s.id = ${staffId}
-          LEFT JOIN role_permissions rp ON rp.clinic_id = c.id AND rp.role = s.role AND rp.permission_key = ${key}
+          LEFT JOIN role_permissions rp ON rp.clinic_id = c.id AND rp.role = COALESCE(s.role, ${role ?? null})
+            AND rp.permission_key = ${key}
           WHERE c.id = ${clinicId}`).pipe(Effect.map((rows) => firstPrincipal(rows.slice(0, 1).map(principalParts)))),
     matrix: (clinicId) =>
       orDie(sql`SELECT role, permission_key, granted FROM role_permissions WHERE clinic_id = ${clinicId}`).pipe(

@@ -1,0 +1,76 @@
+/**
+ * What every route group shares: the HTTP status of each domain error, the authentication and
+ * rate-limit middlewares, and the helpers that build a group and its handlers against the one API
+ * id. Domain errors go out as they are (their `_tag` and fields: the offending fields of a
+ * `ValidationError`, the permission key of a `PermissionDenied`, the reason of a `Conflict`).
+ */
+import { Actor, Errors } from "@clinicore/core"
+import * as HttpApi from "@effect/platform/HttpApi"
+import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
+import * as HttpApiMiddleware from "@effect/platform/HttpApiMiddleware"
+import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
+import * as HttpApiSecurity from "@effect/platform/HttpApiSecurity"
+import * as OpenApi from "@effect/platform/OpenApi"
+import * as Schema from "effect/Schema"
+
+/** The API's id: every group's handlers are built against it. */
+export const Id = "clinicore" as const
+
+const status = <A>(code: number, description: string) => HttpApiSchema.annotations<A>({ status: code, description })
+
+/** 400: bad input, naming every offending field; nothing was written. */
+export const BadRequest = Errors.ValidationError.annotations(status<Errors.ValidationError>(400, "Bad input: `fields` names each offending field"))
+/** 401: no valid credential. */
+export const Unauthorized = Errors.Unauthenticated.annotations(status<Errors.Unauthenticated>(401, "No valid session token or API key"))
+/** 403: the role lacks the key (`permission` names it), or the principal may not act. */
+export const Forbidden = Errors.PermissionDenied.annotations(status<Errors.PermissionDenied>(403, "`permission` names the missing key"))
+/** 403: the account or the clinic is not active. */
+export const InactiveError = Errors.Inactive.annotations(status<Errors.Inactive>(403, "The account or the clinic is not active"))
+/** 404: not in the caller's clinic (another clinic's id answers exactly like a random one). */
+export const NotFoundError = Errors.NotFound.annotations(status<Errors.NotFound>(404, "Not found in this clinic"))
+/** 409: conflicts with what is stored; `reason` says how. */
+export const ConflictError = Errors.Conflict.annotations(status<Errors.Conflict>(409, "`reason._tag` says what conflicts"))
+
+/** 429: the host's rate limit (login and public routes). */
+export class TooManyRequests extends Schema.TaggedError<TooManyRequests>()("TooManyRequests", {
+  retryAfterSeconds: Schema.Number
+}, status<TooManyRequests>(429, "Rate limited: retry after `retryAfterSeconds`")) {}
+
+/** Signed-in staff (session token) or a program (API key bound to a role), as a bearer credential. */
+export class Authentication extends HttpApiMiddleware.Tag<Authentication>()("Authentication", {
+  failure: Unauthorized,
+  provides: Actor.Actor,
+  security: { bearer: HttpApiSecurity.bearer }
+}) {}
+
+/** The host's own platform credential (`CLINICORE_PLATFORM_TOKEN`). */
+export class PlatformAuthentication extends HttpApiMiddleware.Tag<PlatformAuthentication>()("PlatformAuthentication", {
+  failure: Unauthorized,
+  provides: Actor.Actor,
+  security: { platformToken: HttpApiSecurity.bearer }
+}) {}
+
+/** An in-process limit per client address (login and the public routes). */
+export class RateLimited extends HttpApiMiddleware.Tag<RateLimited>()("RateLimited", {
+  failure: TooManyRequests
+}) {}
+
+/** A group of a clinic's staff routes: every domain error mapped, a credential required. */
+export const staffGroup = <const Name extends string>(name: Name, description: string) =>
+  HttpApiGroup.make(name)
+    .addError(BadRequest)
+    .addError(Forbidden)
+    .addError(InactiveError)
+    .addError(NotFoundError)
+    .addError(ConflictError)
+    .middleware(Authentication)
+    .annotate(OpenApi.Description, description)
+
+/** The one-group API a group's handlers are built against (same id as the whole API). */
+export const apiOf = <G extends HttpApiGroup.HttpApiGroup.Any>(group: G) => HttpApi.make(Id).add(group)
+
+/** An id in a path: any string, so a malformed one is the service's 400 and an unknown one its 404. */
+export const IdPath = Schema.Struct({ id: Schema.String })
+
+/** What a payload must look like on the wire, from the core's own input schema (its rules apply in the service). */
+export const wire = <A, I, R>(schema: Schema.Schema<A, I, R>) => Schema.encodedSchema(schema)
