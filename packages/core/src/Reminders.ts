@@ -158,6 +158,8 @@ export interface Reminders {
 /** @since 0.1.0 @category tags */
 export const Reminders: Context.Tag<Reminders, Reminders> = Context.GenericTag<Reminders>("@clinicore/core/Reminders")
 
+const ReminderIdInput = Schema.Struct({ id: ReminderId })
+
 /** @since 0.1.0 @category constructors */
 export const make: Effect.Effect<Reminders, never, Storage | FieldCrypto> = Effect.gen(function*() {
   const deps: Deps = { storage: yield* Storage, fieldCrypto: yield* FieldCrypto }
@@ -168,9 +170,10 @@ export const make: Effect.Effect<Reminders, never, Storage | FieldCrypto> = Effe
   const load = (acting: Acting, id: string) =>
     Effect.gen(function*() {
       const repo = yield* remindersOf(storage)
-      const valid = Schema.is(ReminderId)(id) ? Option.some(id) : Option.none()
-      const found = Option.isNone(valid) ? Option.none() : yield* repo.findById(acting.clinic.id, valid.value)
-      if (Option.isNone(found)) return yield* new NotFound({ entity: "Reminder", id })
+      // An id of the wrong type is a bad input; a well-formed one not found (or another clinic's) is NotFound.
+      const { id: valid } = yield* decode(ReminderIdInput, { id })
+      const found = yield* repo.findById(acting.clinic.id, valid)
+      if (Option.isNone(found)) return yield* new NotFound({ entity: "Reminder", id: valid })
       return found.value
     })
 

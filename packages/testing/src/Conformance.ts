@@ -21,6 +21,7 @@ import { booking } from "./internal/conformance/booking.js"
 import { privilege } from "./internal/conformance/privilege.js"
 import { model } from "./internal/conformance/model.js"
 import { exportImport } from "./internal/conformance/exportImport.js"
+import { hostileInput } from "./internal/conformance/hostile.js"
 import { concurrentInserts as overlapRace, overlap } from "./internal/conformance/overlap.js"
 import { reminders } from "./internal/conformance/reminders.js"
 import { scheduling } from "./internal/conformance/scheduling.js"
@@ -64,8 +65,9 @@ export const suite = <E>(
       model(it, options.modelRuns ?? 30)
       billing(it, { modelRuns: options.billingModelRuns ?? options.modelRuns ?? 30 })
       reminders(it)
-      exportImport(it),
+      exportImport(it)
       analytics(it, options.analyticsRuns ?? 15)
+      hostileInput(it)
     })
   })
 
