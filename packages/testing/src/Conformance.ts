@@ -21,7 +21,7 @@ import { booking } from "./internal/conformance/booking.js"
 import { privilege } from "./internal/conformance/privilege.js"
 import { model } from "./internal/conformance/model.js"
 import { exportImport } from "./internal/conformance/exportImport.js"
-import { hostileInput } from "./internal/conformance/hostile.js"
+import { hostileInput, hostileOutcomes } from "./internal/conformance/hostile.js"
 import { concurrentInserts as overlapRace, overlap } from "./internal/conformance/overlap.js"
 import { reminders } from "./internal/conformance/reminders.js"
 import { scheduling } from "./internal/conformance/scheduling.js"
@@ -92,3 +92,13 @@ export const concurrentInserts = overlapRace
  * @since 0.1.0 @category suite
  */
 export const concurrentIssues = issueRace
+
+/**
+ * Every service method called with every hostile value the suite sends, in `clinic` (as its admin;
+ * the platform's operations as the platform): each call's outcome (`ok`, an error tag or `defect`)
+ * and the violations found. Running it on two adapters and comparing the outcomes shows they
+ * answer bad input alike. Needs the services of `Clinicore.layer` and `RawAccess`.
+ *
+ * @since 0.1.0 @category suite
+ */
+export const hostileInputOutcomes = hostileOutcomes
