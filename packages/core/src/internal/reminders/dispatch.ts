@@ -184,19 +184,27 @@ const decide = (
     start: appointment!.start,
     appointmentId: appointment!.id
   }, policy)
-  const template = policy.templates[r.channel]
-  return {
-    message: {
-      reminderId: r.id,
-      clinicId: clinic.id,
-      channel: r.channel,
-      to: address!,
-      subject: template.subject === undefined ? null : render(template.subject, values),
-      body: render(template.body, values),
-      idempotencyKey: `reminder-${r.id}`
-    }
-  }
+  return { message: compose(r.id, clinic, r.channel, address!, policy.templates[r.channel], values, `reminder-${r.id}`) }
 }
+
+/** A message: the template rendered with the values, to one address, with its idempotency key. */
+const compose = (
+  id: string,
+  clinic: Clinic,
+  channel: Message["channel"],
+  to: string,
+  template: { readonly subject?: string | undefined; readonly body: string },
+  values: Parameters<typeof render>[1],
+  idempotencyKey: string
+): Message => ({
+  reminderId: id,
+  clinicId: clinic.id,
+  channel,
+  to,
+  subject: template.subject === undefined ? null : render(template.subject, values),
+  body: render(template.body, values),
+  idempotencyKey
+})
 
 /** What a failed send comes to: ended with a reason, marked for reconciliation, or retried later. Pure. */
 const afterFailure = (
@@ -371,16 +379,8 @@ export const deliverContact = (
       "start.time": "",
       "start.local": ""
     }
-    const template = campaign.value.template
-    const [done] = yield* sendAll(notifier, [{
-      reminderId: c.id,
-      clinicId: clinic.id,
-      channel: c.channel,
-      to: address!,
-      subject: template.subject === undefined ? null : render(template.subject, values),
-      body: render(template.body, values),
-      idempotencyKey: `recall-${c.id}`
-    }], sendTimeout)
+    const message = compose(c.id, clinic, c.channel, address!, campaign.value.template, values, `recall-${c.id}`)
+    const [done] = yield* sendAll(notifier, [message], sendTimeout)
     const { at, result } = done!
     if (Either.isRight(result)) {
       yield* repo.saveContact(
