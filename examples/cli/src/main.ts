@@ -63,8 +63,11 @@ const report = (cause: Cause.Cause<unknown>): Effect.Effect<number> => {
   if (error._tag === "ImportRejected") {
     // Nothing was written: every rejected row on stderr (in the JSON error's `report` with --json).
     const { report } = error as unknown as { readonly report: Import.ImportReport }
-    if (!json) process.stderr.write(rejectedLines(report).map((l) => `rejected ${l}\n`).join(""))
-    return fail(codes.ImportRejected, "ImportRejected", String(error.message), { report })
+    return fail(codes.ImportRejected, "ImportRejected", String(error.message), { report }).pipe(
+      Effect.tap(() => {
+        if (!json) process.stderr.write(rejectedLines(report).map((l) => `rejected ${l}\n`).join(""))
+      })
+    )
   }
   const tag = domainTags.find((t) => t === error._tag)
   if (tag !== undefined) {
