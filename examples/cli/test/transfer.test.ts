@@ -68,7 +68,7 @@ describe("export, import, analytics", () => {
     expect(readFileSync(ics, "utf8")).toMatch(/^BEGIN:VCALENDAR/)
   })
 
-  it("a bad range or status is the library's ValidationError (3); no file is left behind", async () => {
+  it("a bad range or status is the library's ValidationError (3), no file left behind; an unwritable --out is a usage error (2)", async () => {
     const out = file("bad-range.csv")
     const bad = await run(["export", "invoices", "--range", "2026-03-05..2026-03-01", "--out", out, ...demo], env)
     expect(bad.code).toBe(3)
@@ -76,6 +76,10 @@ describe("export, import, analytics", () => {
     expect(() => readFileSync(out)).toThrow()
     expect(() => readFileSync(`${out}.partial`)).toThrow()
     expect(jsonError(await run(["export", "payments", "--json", "--status", "nope", ...demo], env)).type).toBe("ValidationError")
+    // An --out that cannot be written: a usage error before any work.
+    const nowhere = await run(["export", "patients", "--out", join(dir, "no-such-dir", "x.csv"), ...demo], env)
+    expect(nowhere.code).toBe(2)
+    expect(nowhere.stderr).toContain("cannot write --out")
   })
 
   it("a refused import exits 10 with every rejected row on stderr, and writes nothing", async () => {

@@ -1,11 +1,11 @@
-import { createWriteStream, renameSync, rmSync, type WriteStream } from "node:fs"
+import { createWriteStream, openSync, renameSync, rmSync, type WriteStream } from "node:fs"
 import { Export } from "@clinicore/core"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-import { asStaff, type Common, print, run, scope } from "../Host.js"
+import { asStaff, type Common, print, run, scope, UsageError } from "../Host.js"
 import { bar } from "../Progress.js"
 
 /**
@@ -58,6 +58,18 @@ const write = (to: NodeJS.WritableStream, text: string): Effect.Effect<void, Err
     }
     if (to.write(text)) done()
     else to.once("drain", done)
+  })
+
+/** Opens `<file>.partial` at once, so a path that cannot be written is a usage error before any work. */
+const open = (partial: string, file: string): Effect.Effect<WriteStream, UsageError> =>
+  Effect.try({
+    try: () => {
+      const stream = createWriteStream(partial, { fd: openSync(partial, "w") })
+      // Errors after opening reach the pending write through its own listener; this keeps a late one from crashing the process.
+      stream.on("error", () => {})
+      return stream
+    },
+    catch: (e) => new UsageError({ message: `cannot write --out ${file}: ${(e as Error).message}` })
   })
 
 const close = (to: WriteStream): Effect.Effect<void, Error> =>
@@ -113,11 +125,16 @@ const save = <E, R>(o: Out, kind: string, chunks: Stream.Stream<string, E, R>, c
     const file = Option.getOrUndefined(o.out)
     const progress = file === undefined ? undefined : yield* bar(o, `exporting ${kind}`, 0)
     const partial = file === undefined ? undefined : `${file}.partial`
-    const fileStream = partial === undefined ? undefined : createWriteStream(partial, { flags: "w" })
+    const fileStream = partial === undefined ? undefined : yield* open(partial, file!)
     const target: NodeJS.WritableStream = fileStream ?? process.stdout
-    if (partial !== undefined) {
+    if (fileStream !== undefined && partial !== undefined) {
       yield* Effect.addFinalizer((exit) =>
-        exit._tag === "Failure" ? Effect.sync(() => rmSync(partial, { force: true })) : Effect.void
+        exit._tag === "Failure"
+          ? Effect.sync(() => {
+            fileStream.destroy()
+            rmSync(partial, { force: true })
+          })
+          : Effect.void
       )
     }
     let bytes = 0
