@@ -1,5 +1,5 @@
 import { createWriteStream, openSync, renameSync, rmSync, type WriteStream } from "node:fs"
-import { Export } from "@clinicore/core"
+import { type Actor, Export } from "@clinicore/core"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
@@ -167,7 +167,7 @@ const summarise = (o: Out, s: Summary) =>
 const csvCommand = (
   name: "patients" | "appointments" | "invoices" | "payments",
   description: string,
-  call: (service: Export.Export, o: Filters & { readonly doctor?: Option.Option<string> }) => Stream.Stream<string, Export.ExportError, import("@clinicore/core").Actor.Actor>
+  call: (service: Export.Export, o: Filters & { readonly doctor?: Option.Option<string> }) => Stream.Stream<string, Export.ExportError, Actor.Actor>
 ) =>
   Command.make(name, { ...scope, ...filters, ...(name === "appointments" ? { doctor } : {}) }, (o) =>
     run(
