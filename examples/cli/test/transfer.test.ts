@@ -1,5 +1,5 @@
 /**
- * Export, import and analytics through the CLI: a clinic's patients exported to a file and
+ * Export, import and analytics through the CLI: a clinic's patients and appointments exported to a file and
  * imported into a second clinic (the same patients), a refused import (exit 10, its rows on
  * stderr), the export's progress bar on a terminal and its absence with `--json`.
  */
@@ -50,6 +50,19 @@ describe("export, import, analytics", () => {
     const again = await run(["import", "patients", out, ...second], env)
     expect(again.code, again.stderr).toBe(0)
     expect(again.stdout).toContain("40 row(s) read, 0 created, 40 unchanged, 0 rejected")
+  })
+
+  it("export appointments → import into the second clinic (patients by their imported ID, doctors by name)", async () => {
+    const doctors = json<Array<{ name: string; specialty: string }>>(await run(["doctor", "list", "--json", ...demo], env))
+    for (const d of doctors) {
+      json(await run(["doctor", "create", "--json", "--name", d.name, "--specialty", d.specialty, ...second], env))
+    }
+    const out = file("appointments.csv")
+    expect(json(await run(["export", "appointments", "--json", "--out", out, ...demo], env))).toMatchObject({ rows: 6 })
+    const report = json<{ created: number; rejected: Array<unknown> }>(await run(["import", "appointments", out, "--json", ...second], env))
+    expect(report).toMatchObject({ created: 6, rejected: [] })
+    const copy = await run(["export", "appointments", "--json", ...second], env)
+    expect(JSON.parse(copy.stderr.trim().split("\n").pop()!)).toMatchObject({ rows: 6 })
   })
 
   it("export appointments and calendar: filters, a JSON summary, the .ics file", async () => {
