@@ -12,7 +12,8 @@ export const codes = {
   Conflict: 6,
   Unauthenticated: 7,
   Inactive: 8,
-  auditBroken: 9
+  auditBroken: 9,
+  ImportRejected: 10
 } as const
 
 export type Code = (typeof codes)[keyof typeof codes]

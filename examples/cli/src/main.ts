@@ -13,7 +13,9 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
+import type { Import } from "@clinicore/core"
 import { commands } from "./commands/index.js"
+import { rejectedLines } from "./commands/import.js"
 import { codes } from "./Exit.js"
 
 const root = Command.make("clinicore").pipe(
@@ -58,6 +60,15 @@ const report = (cause: Cause.Cause<unknown>): Effect.Effect<number> => {
       : Effect.succeed(codes.usage)
   }
   if (error._tag === "UsageError") return fail(codes.usage, "UsageError", String(error.message))
+  if (error._tag === "ImportRejected") {
+    // Nothing was written: every rejected row on stderr (in the JSON error's `report` with --json).
+    const { report } = error as unknown as { readonly report: Import.ImportReport }
+    return fail(codes.ImportRejected, "ImportRejected", String(error.message), { report }).pipe(
+      Effect.tap(() => {
+        if (!json) process.stderr.write(rejectedLines(report).map((l) => `rejected ${l}\n`).join(""))
+      })
+    )
+  }
   const tag = domainTags.find((t) => t === error._tag)
   if (tag !== undefined) {
     const { _tag, ...details } = { ...error } as Record<string, unknown>

@@ -39,7 +39,19 @@ const commands = [
   "reminders",
   "reminders dispatch",
   "audit",
-  "audit verify"
+  "audit verify",
+  "export",
+  "export patients",
+  "export appointments",
+  "export invoices",
+  "export payments",
+  "export calendar",
+  "import",
+  "import patients",
+  "import appointments",
+  "analytics",
+  "analytics dashboard",
+  "analytics report"
 ]
 
 const plain = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, "")

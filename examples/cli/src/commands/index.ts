@@ -2,12 +2,15 @@
  * Every command of the CLI. Adding one: a file in this folder exporting an @effect/cli `Command`,
  * and one line below.
  */
+import { analytics } from "./analytics.js"
 import { audit } from "./audit.js"
 import { book } from "./book.js"
 import { cancel } from "./cancel.js"
 import { clinic } from "./clinic.js"
 import { doctor } from "./doctor.js"
+import { exportCommand } from "./export.js"
 import { hours } from "./hours.js"
+import { importCommandGroup } from "./import.js"
 import { init } from "./init.js"
 import { invoice } from "./invoice.js"
 import { patient } from "./patient.js"
@@ -37,5 +40,8 @@ export const commands = [
   invoice,
   pay,
   reminders,
-  audit
+  audit,
+  exportCommand,
+  importCommandGroup,
+  analytics
 ] as const

@@ -1,9 +1,12 @@
 /**
  * The main flow through the CLI, the same on SQLite and on Postgres: init → seed → slots → book →
- * reschedule → cancel → complete → invoice → pay → reminders dispatch → audit verify.
+ * reschedule → cancel → complete → invoice → pay → reminders dispatch → audit verify → export
+ * patients → import them into a second clinic.
  */
+import { randomBytes } from "node:crypto"
+import { join } from "node:path"
 import { expect } from "vitest"
-import { json, run } from "./cli.js"
+import { json, root, run } from "./cli.js"
 
 export const mainFlow = async (env: NodeJS.ProcessEnv) => {
   const cli = async <A = any>(...args: Array<string>) => json<A>(await run([...args, "--json"], env))
@@ -97,5 +100,17 @@ export const mainFlow = async (env: NodeJS.ProcessEnv) => {
   const verified = await act<{ ok: boolean; events: number }>("audit", "verify")
   expect(verified.ok).toBe(true)
   expect(verified.events).toBeGreaterThan(20)
+
+  // The clinic's patients exported to a file (streamed) and imported into a second clinic.
+  const out = join(root, ".tmp", "cli-test", `flow-${randomBytes(6).toString("hex")}.csv`)
+  const exported = await act<{ rows: number; file: string }>("export", "patients", "--out", out)
+  expect(exported).toMatchObject({ rows: 7, file: out })
+  const moved2 = await cli("clinic", "create", "--name", "Moved", "--slug", "moved", "--admin-name", "Mo Moved", "--admin-email", "mo@moved.example")
+  const inMoved = { ...env, CLINICORE_CLINIC: "moved", CLINICORE_AS: moved2.admin.email }
+  const imported = json<{ created: number; rejected: Array<unknown> }>(await run(["import", "patients", out, "--json"], inMoved))
+  expect(imported).toMatchObject({ created: 7, rejected: [] })
+  const names = (ps: Array<{ fullName: string; phone: string }>) => ps.map((p) => `${p.fullName} ${p.phone}`).sort()
+  const there = json<Array<{ fullName: string; phone: string }>>(await run(["patient", "search", "--json"], inMoved))
+  expect(names(there)).toEqual(names(await act("patient", "search")))
   return { seeded, dispatched }
 }
