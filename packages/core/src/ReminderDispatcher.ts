@@ -29,9 +29,11 @@ export interface Options extends DispatchOptions {
 /** The job name the dispatcher's system principal carries (audit `actorId`). @since 0.1.0 @category models */
 export const job = "reminder-dispatcher"
 
-const zero: DispatchReport = { claimed: 0, sent: 0, retried: 0, failed: 0, cancelled: 0, skipped: 0, reconcile: 0 }
+/** A report of nothing done. @since 0.1.0 @category reports */
+export const zero: DispatchReport = { claimed: 0, sent: 0, retried: 0, failed: 0, cancelled: 0, skipped: 0, reconcile: 0 }
 
-const add = (a: DispatchReport, b: DispatchReport): DispatchReport => ({
+/** Two rounds' reports added up. @since 0.1.0 @category reports */
+export const add = (a: DispatchReport, b: DispatchReport): DispatchReport => ({
   claimed: a.claimed + b.claimed,
   sent: a.sent + b.sent,
   retried: a.retried + b.retried,

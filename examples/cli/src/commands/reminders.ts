@@ -5,7 +5,6 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import type { DispatchReport } from "@clinicore/core/Reminders"
 import { common, type Common, print, run, UsageError } from "../Host.js"
 import { bar } from "../Progress.js"
 
@@ -33,16 +32,6 @@ const notifier = (o: Common & { readonly webhook: Option.Option<string> }, quiet
     }
   })
 
-const zero: DispatchReport = { claimed: 0, sent: 0, retried: 0, failed: 0, cancelled: 0, skipped: 0, reconcile: 0 }
-const add = (a: DispatchReport, b: DispatchReport): DispatchReport => ({
-  claimed: a.claimed + b.claimed,
-  sent: a.sent + b.sent,
-  retried: a.retried + b.retried,
-  failed: a.failed + b.failed,
-  cancelled: a.cancelled + b.cancelled,
-  skipped: a.skipped + b.skipped,
-  reconcile: a.reconcile + b.reconcile
-})
 
 /**
  * Runs the installation's dispatcher (`ReminderDispatcher.runOnce`): each clinic with due reminders
@@ -64,7 +53,7 @@ const dispatch = Command.make("dispatch", {
       const target = yield* notifier(o, o.json || drawn)
       let claimed = 0
       let done = 0
-      let report = zero
+      let report = ReminderDispatcher.zero
       let rounds = 0
       const counting: Notifier.Notifier = {
         send: (m) => target.send(m).pipe(Effect.ensuring(Effect.suspend(() => progress.update(++done, `round ${rounds}`))))
@@ -76,7 +65,7 @@ const dispatch = Command.make("dispatch", {
           batchSize: o.batchSize,
           afterClaim: (ids) => Effect.suspend(() => progress.update(done, `round ${rounds}`, (claimed += ids.length)))
         })
-        report = add(report, round)
+        report = ReminderDispatcher.add(report, round)
         if (round.claimed === 0) break
       }
       yield* progress.update(done, `${rounds} round${rounds === 1 ? "" : "s"}`, Math.max(claimed, done))
