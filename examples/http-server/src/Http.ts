@@ -14,6 +14,7 @@ import * as OpenApi from "@effect/platform/OpenApi"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import type * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
@@ -98,10 +99,12 @@ export const CsvText = HttpApiSchema.Text({ contentType: "text/csv" }).annotatio
 export const streamed = <E>(
   stream: Stream.Stream<string, E, Actor.Actor>,
   options: { readonly contentType: string; readonly filename: string }
-): Effect.Effect<HttpServerResponse.HttpServerResponse, E, Actor.Actor> =>
+): Effect.Effect<HttpServerResponse.HttpServerResponse, E, Actor.Actor | Scope.Scope> =>
   Effect.gen(function*() {
     const actor = yield* Actor.Actor
-    const scope = yield* Scope.make()
+    // A child of the request's scope: closed at the latest when the request is done, even if the
+    // body is never read (the client went away before the response was written).
+    const scope = yield* Effect.flatMap(Effect.scope, (request) => Scope.fork(request, ExecutionStrategy.sequential))
     const pull = yield* Stream.toPull(Stream.provideService(stream, Actor.Actor, actor)).pipe(Scope.extend(scope))
     const first = yield* pull.pipe(
       Effect.map(Option.some),

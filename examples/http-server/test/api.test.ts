@@ -558,6 +558,9 @@ describe.each<Kind>(["sqlite", "pg"])("HTTP host on %s", (kind) => {
     expect(patients.status).toBe(200)
     expect(patients.headers.get("content-type")).toBe("text/csv; charset=utf-8")
     expect(patients.headers.get("content-disposition")).toBe('attachment; filename="patients.csv"')
+    // Streamed as it is read: chunked, no length known up front.
+    expect(patients.headers.get("content-length")).toBeNull()
+    expect(patients.headers.get("transfer-encoding")).toBe("chunked")
     const patientRows = parse(patients.body) as Array<Array<string>>
     expect(patientRows[0]).toEqual(["ID", "Full Name", "Email", "Phone", "Date of Birth", "Gender", "Blood Group", "Address", "Created At"])
     const gil = patientRows.find((r) => r[0] === patient.body.id)!
