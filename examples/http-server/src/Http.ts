@@ -4,14 +4,22 @@
  * id. Domain errors go out as they are (their `_tag` and fields: the offending fields of a
  * `ValidationError`, the permission key of a `PermissionDenied`, the reason of a `Conflict`).
  */
-import { Actor, Errors } from "@clinicore/core"
+import { Actor, Errors, Import } from "@clinicore/core"
 import * as HttpApi from "@effect/platform/HttpApi"
 import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as HttpApiMiddleware from "@effect/platform/HttpApiMiddleware"
 import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import * as HttpApiSecurity from "@effect/platform/HttpApiSecurity"
 import * as OpenApi from "@effect/platform/OpenApi"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import type * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 
 /** The API's id: every group's handlers are built against it. */
 export const Id = "clinicore" as const
@@ -74,3 +82,51 @@ export const IdPath = Schema.Struct({ id: Schema.String })
 
 /** What a payload must look like on the wire, from the core's own input schema (its rules apply in the service). */
 export const wire = <A, I, R>(schema: Schema.Schema<A, I, R>) => Schema.encodedSchema(schema)
+
+/** 422: an all-or-nothing import refused because of rejected rows; `report` names each row (nothing written). */
+export const ImportRejectedError = Import.ImportRejected.annotations(
+  status<Import.ImportRejected>(422, "Import refused: `report.rejected` names each rejected row (line, column, reason); nothing written")
+)
+
+/** A CSV body on the wire (request or response). */
+export const CsvText = HttpApiSchema.Text({ contentType: "text/csv" }).annotations({ description: "CSV text (UTF-8)" })
+
+/**
+ * A text stream as a streamed response body: its first chunk is pulled before the response starts,
+ * so a refusal (401, 403, 400) is still an error answer; the rest is written as the reader takes it
+ * (stopping early, e.g. the client hanging up, closes the stream and rolls its transaction back).
+ */
+export const streamed = <E>(
+  stream: Stream.Stream<string, E, Actor.Actor>,
+  options: { readonly contentType: string; readonly filename: string }
+): Effect.Effect<HttpServerResponse.HttpServerResponse, E, Actor.Actor | Scope.Scope> =>
+  Effect.gen(function*() {
+    const actor = yield* Actor.Actor
+    // A child of the request's scope: closed at the latest when the request is done, even if the
+    // body is never read (the client went away before the response was written).
+    const scope = yield* Effect.flatMap(Effect.scope, (request) => Scope.fork(request, ExecutionStrategy.sequential))
+    const pull = yield* Stream.toPull(Stream.provideService(stream, Actor.Actor, actor)).pipe(Scope.extend(scope))
+    const first = yield* pull.pipe(
+      Effect.map(Option.some),
+      Effect.catchAll(Option.match({ onNone: () => Effect.succeed(Option.none<Chunk.Chunk<string>>()), onSome: Effect.fail })),
+      Effect.onExit((exit) => Exit.isSuccess(exit) ? Effect.void : Scope.close(scope, exit))
+    )
+    const body = Option.match(first, {
+      onNone: () => Stream.empty,
+      onSome: (chunk) => Stream.concat(Stream.fromChunk(chunk), Stream.repeatEffectChunkOption(pull))
+    }).pipe(
+      Stream.ensuring(Scope.close(scope, Exit.void)),
+      Stream.encodeText
+    )
+    return HttpServerResponse.stream(body, {
+      contentType: options.contentType,
+      headers: { "content-disposition": `attachment; filename="${options.filename}"`, "cache-control": "no-store" }
+    })
+  })
+
+/** A whole text as a download. */
+export const download = (text: string, options: { readonly contentType: string; readonly filename: string }) =>
+  HttpServerResponse.text(text, {
+    contentType: options.contentType,
+    headers: { "content-disposition": `attachment; filename="${options.filename}"`, "cache-control": "no-store" }
+  })

@@ -26,6 +26,8 @@ export interface Options {
   readonly rateLimits?: RateLimits | undefined
   /** The largest request body accepted (default 256 KiB); a larger one is a 413. */
   readonly maxBodyBytes?: number | undefined
+  /** The largest body of an import route (`POST /imports/*`, a CSV file; default 20 MiB); a larger one is a 413. */
+  readonly maxImportBodyBytes?: number | undefined
   /** Where request log lines go (default `console.log`); `false` logs nothing. */
   readonly log?: ((line: string) => void) | false | undefined
 }
@@ -76,10 +78,13 @@ const answer = (cause: Cause.Cause<unknown>): HttpServerResponse.HttpServerRespo
  * bodies and unknown routes with a JSON 4xx instead of letting them become defects.
  */
 const guard = (options: Options) => {
-  const maxBody = options.maxBodyBytes ?? 256 * 1024
+  const maxBodyDefault = options.maxBodyBytes ?? 256 * 1024
+  const maxImportBody = options.maxImportBodyBytes ?? 20 * 1024 * 1024
   return HttpApiBuilder.middleware((app) =>
     Effect.gen(function*() {
       const request = yield* HttpServerRequest.HttpServerRequest
+      // Only the import routes take a file; every other route keeps the general limit.
+      const maxBody = request.method === "POST" && request.url.startsWith("/imports/") ? maxImportBody : maxBodyDefault
       const declared = request.headers["content-length"]
       if (declared === undefined && request.headers["transfer-encoding"] !== undefined) {
         // A body of unknown length is refused before it is read: every client this host serves sends a length.

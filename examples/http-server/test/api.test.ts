@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto"
 import { compileErrors, validate } from "@readme/openapi-parser"
+import { parse } from "csv-parse/sync"
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest"
 import type {} from "../../../packages/sql-pg/test/globalSetup.js"
 import { Api } from "../src/Api.js"
@@ -56,11 +57,15 @@ describe.each<Kind>(["sqlite", "pg"])("HTTP host on %s", (kind) => {
     }
     const groups = new Set(endpoints.map((e) => e.group))
     for (
-      const g of ["auth", "platform", "clinic", "staff", "access", "doctors", "patients", "catalog", "scheduling", "billing", "reminders", "audit", "public"]
+      const g of ["auth", "platform", "clinic", "staff", "access", "doctors", "patients", "catalog", "scheduling", "billing", "reminders", "audit", "public", "analytics", "transfer"]
     ) expect(groups).toContain(g)
     const docs = await host.call("GET", "/docs")
     expect(docs.status).toBe(200)
     expect(String(docs.body)).toContain("swagger-ui")
+    // The CSV routes are documented with their content types.
+    expect(doc.body.paths["/exports/patients.csv"].get.responses["200"].content["text/csv"]).toBeDefined()
+    expect(doc.body.paths["/imports/patients"].post.requestBody.content["text/csv"]).toBeDefined()
+    expect(doc.body.paths["/imports/patients"].post.responses["422"]).toBeDefined()
   })
 
   it("answers 401 without a credential on every staff and platform route, and with a forged or revoked one", async () => {
@@ -495,6 +500,164 @@ describe.each<Kind>(["sqlite", "pg"])("HTTP host on %s", (kind) => {
     })
     expect(bad.status).toBe(400)
     expect(bad.body.fields.map((f: any) => f.path).sort()).toEqual(["patient.fullName", "patient.phone"])
+  })
+
+  it("analytics: dashboard, reports, a report as CSV; a role without the key gets a 403 naming it", async () => {
+    const today = new Date().toISOString().slice(0, 10)
+    const from = new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10)
+    const to = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10)
+    const dashboard = await a.call("GET", `/analytics/dashboard?from=${from}&to=${to}`)
+    expect(dashboard.status, JSON.stringify(dashboard.body)).toBe(200)
+    expect(dashboard.body).toMatchObject({ from, to, zone: "Europe/Lisbon", currency: "EUR" })
+    expect(dashboard.body.totalAppointments).toBeGreaterThanOrEqual(0)
+    const reversed = await a.call("GET", `/analytics/dashboard?from=${to}&to=${from}`)
+    expect(reversed.status).toBe(400)
+    expect((await a.call("GET", "/analytics/dashboard?from=yesterday&to=2026-01-01")).status).toBe(400)
+    const report = await a.call("POST", "/analytics/reports", { kind: "revenue_by_doctor", from, to })
+    expect(report.status, JSON.stringify(report.body)).toBe(200)
+    expect(report.body).toMatchObject({ kind: "revenue_by_doctor", from, to, currency: "EUR" })
+    expect(Array.isArray(report.body.rows)).toBe(true)
+    const noShows = await a.call("POST", "/analytics/reports", { kind: "no_shows", from, to })
+    expect(noShows.status).toBe(200)
+    expect(noShows.body.total).toBeDefined()
+    expect((await a.call("POST", "/analytics/reports", { kind: "receivables" })).body.asOf).toBe(today)
+    expect((await a.call("POST", "/analytics/reports", { kind: "no_such_report" })).status).toBe(400)
+    const csv = await a.call("POST", "/analytics/reports/csv", { kind: "revenue_by_period", from, to, granularity: "week" })
+    expect(csv.status).toBe(200)
+    expect(csv.headers.get("content-type")).toBe("text/csv; charset=utf-8")
+    expect(csv.headers.get("content-disposition")).toBe('attachment; filename="revenue_by_period.csv"')
+    const rows = parse(csv.body) as Array<Array<string>>
+    expect(rows[0]).toEqual(["period", "first_date", "last_date", "start", "end", "payments", "revenue", "currency"])
+    expect(rows.length).toBeGreaterThan(1)
+    const nurse = await signIn(host, a, "nurse")
+    const denied = await a.call("GET", `/analytics/dashboard?from=${from}&to=${to}`, undefined, nurse.token)
+    expect(denied.status).toBe(403)
+    expect(denied.body.permission).toBe("analytics.dashboard")
+    const receptionist = await signIn(host, a, "receptionist")
+    const noExport = await a.call("POST", "/analytics/reports/csv", { kind: "receivables" }, receptionist.token)
+    expect(noExport.status).toBe(403)
+    expect(noExport.body.permission).toBe("analytics.export")
+  })
+
+  it("transfer: CSV exports stream out and parse back, a calendar, imports into another clinic report each row", async () => {
+    // Something to export: a booked appointment and a paid invoice.
+    const from = Date.now() + 86_400_000
+    const slots = await a.call("POST", "/availability", { serviceId: a.serviceId, from, to: from + 2 * 86_400_000 })
+    const patient = await a.call("POST", "/patients", { fullName: "Gil \"Export\", Jr", phone: "+351 916 000 111", email: "gil@example.com" })
+    expect(patient.status).toBe(201)
+    const booked = await a.call("POST", "/appointments", {
+      doctorId: a.doctorId,
+      patientId: patient.body.id,
+      serviceId: a.serviceId,
+      start: slots.body.find((s: any) => s.doctorId === a.doctorId).start,
+      notes: "=cmd|' /C calc'!A0"
+    })
+    expect(booked.status, JSON.stringify(booked.body)).toBe(201)
+
+    const patients = await a.call("GET", "/exports/patients.csv")
+    expect(patients.status).toBe(200)
+    expect(patients.headers.get("content-type")).toBe("text/csv; charset=utf-8")
+    expect(patients.headers.get("content-disposition")).toBe('attachment; filename="patients.csv"')
+    // Streamed as it is read: chunked, no length known up front.
+    expect(patients.headers.get("content-length")).toBeNull()
+    expect(patients.headers.get("transfer-encoding")).toBe("chunked")
+    const patientRows = parse(patients.body) as Array<Array<string>>
+    expect(patientRows[0]).toEqual(["ID", "Full Name", "Email", "Phone", "Date of Birth", "Gender", "Blood Group", "Address", "Created At"])
+    const gil = patientRows.find((r) => r[0] === patient.body.id)!
+    expect(gil[1]).toBe("Gil \"Export\", Jr")
+    expect(gil[3]).toBe("'+351916000111") // a leading + is neutralised (docs/export-import.md)
+    expect(patientRows.map((r) => r[0])).toContain(a.patientId)
+
+    const appointments = await a.call("GET", `/exports/appointments.csv?statuses=scheduled,confirmed&doctorId=${a.doctorId}`)
+    expect(appointments.status).toBe(200)
+    expect(appointments.headers.get("content-disposition")).toBe('attachment; filename="appointments.csv"')
+    const appointmentRows = parse(appointments.body) as Array<Array<string>>
+    expect(appointmentRows[0]!.slice(0, 7)).toEqual(["ID", "Patient Name", "Doctor Name", "Start Time", "End Time", "Status", "Notes"])
+    const row = appointmentRows.find((r) => r[0] === booked.body.id)!
+    expect(row[5]).toBe("scheduled")
+    expect(row[6]!.startsWith("=")).toBe(false) // neutralised against formula injection
+    expect(appointmentRows.slice(1).every((r) => r[5] === "scheduled" || r[5] === "confirmed")).toBe(true)
+
+    for (const what of ["invoices", "payments"]) {
+      const res = await a.call("GET", `/exports/${what}.csv?range=this_month`)
+      expect(res.status, what).toBe(200)
+      expect(res.headers.get("content-type")).toBe("text/csv; charset=utf-8")
+      expect((parse(res.body) as Array<Array<string>>)[0]![0]).toBe("ID")
+    }
+    const badRange = await a.call("GET", "/exports/invoices.csv?from=2026-05-01&to=2026-04-01")
+    expect(badRange.status).toBe(400)
+    expect(badRange.body.fields.map((f: any) => f.path)).toContain("range.to")
+    expect((await a.call("GET", "/exports/payments.csv?statuses=lost")).status).toBe(400)
+
+    const ics = await a.call("GET", `/exports/calendar.ics?doctorId=${a.doctorId}&range=this_month`)
+    expect(ics.status, String(ics.body)).toBe(200)
+    expect(ics.headers.get("content-type")).toBe("text/calendar; charset=utf-8")
+    expect(String(ics.body)).toMatch(/^BEGIN:VCALENDAR/)
+    const nextWeek = new Date(from).toISOString().slice(0, 10)
+    const ics2 = await a.call("GET", `/exports/calendar.ics?doctorId=${a.doctorId}&from=${nextWeek}&to=${nextWeek}`)
+    expect(String(ics2.body)).toContain(`UID:${booked.body.id}@clinicore`)
+    expectSameNotFound(
+      await b.call("GET", `/exports/calendar.ics?doctorId=${a.doctorId}&range=today`),
+      await b.call("GET", `/exports/calendar.ics?doctorId=${randomUUID()}&range=today`)
+    )
+
+    // Permissions: each export and import names its key.
+    const receptionist = await signIn(host, a, "receptionist")
+    const noExport = await a.call("GET", "/exports/patients.csv", undefined, receptionist.token)
+    expect(noExport.status).toBe(403)
+    expect(noExport.body).toMatchObject({ _tag: "PermissionDenied", permission: "patients.export" })
+    const csvBody = (token: string, text: string) => ({ token, raw: text, headers: { "content-type": "text/csv" } })
+    const noImport = await host.call("POST", "/imports/appointments", csvBody(receptionist.token, appointments.body))
+    expect(noImport.status).toBe(403)
+    expect(noImport.body.permission).toBe("appointments.import")
+    expect((await host.call("POST", "/imports/patients", { raw: patients.body, headers: { "content-type": "text/csv" } })).status).toBe(401)
+
+    // Into another clinic: its own Alice has the same phone, so all-or-nothing refuses the file
+    // (422, that row reported, nothing written) and accept_valid writes the rest.
+    const before = await host.snapshot()
+    const refused = await host.call("POST", "/imports/patients", csvBody(b.admin, patients.body))
+    expect(refused.status, JSON.stringify(refused.body)).toBe(422)
+    expect(refused.body._tag).toBe("ImportRejected")
+    expect(refused.body.report.layout).toBe("clinicore")
+    const aliceLine = patientRows.findIndex((r) => r[0] === a.patientId) + 1
+    expect(refused.body.report.rejected.map((r: any) => r.line)).toContain(aliceLine)
+    expect(await host.snapshot()).toEqual(before)
+    const imported = await host.call("POST", "/imports/patients?mode=accept_valid", csvBody(b.admin, patients.body))
+    expect(imported.status, JSON.stringify(imported.body)).toBe(200)
+    expect(imported.body.rows).toBe(patientRows.length - 1)
+    expect(imported.body.created).toBe(patientRows.length - 1 - new Set(imported.body.rejected.map((r: any) => r.line)).size)
+    expect(imported.body.created).toBeGreaterThan(0)
+    const again = await host.call("POST", "/imports/patients?mode=accept_valid", csvBody(b.admin, patients.body))
+    expect(again.body.created).toBe(0)
+    expect(again.body.unchanged).toBe(imported.body.created)
+    const exportedByB = parse((await b.call("GET", "/exports/patients.csv")).body) as Array<Array<string>>
+    expect(exportedByB.map((r) => r[1])).toContain("Gil \"Export\", Jr")
+    const history = await host.call("POST", "/imports/appointments?mode=accept_valid", csvBody(b.admin, appointments.body))
+    expect(history.status, JSON.stringify(history.body)).toBe(200)
+    expect(history.body.rows).toBe(appointmentRows.length - 1)
+    expect(history.body.created).toBeGreaterThan(0)
+
+    // A bad file: every rejected row named (line, column, reason), nothing written.
+    const bad = "ID,Full Name,Phone\nx-1,,+351 917 000 000\n,No Id,+351 917 000 001\nx-3,Bad Phone,not a phone\n"
+    const snapshot = await host.snapshot()
+    const rejected = await host.call("POST", "/imports/patients", csvBody(b.admin, bad))
+    expect(rejected.status).toBe(422)
+    expect(rejected.body.report.rejected.map((r: any) => [r.line, r.field])).toEqual(
+      expect.arrayContaining([[2, "Full Name"], [3, "ID"], [4, "Phone"]])
+    )
+    expect(await host.snapshot()).toEqual(snapshot)
+    const unreadable = await host.call("POST", "/imports/patients", csvBody(b.admin, "no,header,we,know\n1,2,3,4\n"))
+    expect(unreadable.status).toBe(400)
+    expect(unreadable.body._tag).toBe("ValidationError")
+    const badMode = await host.call("POST", "/imports/patients?mode=sometimes", csvBody(b.admin, bad))
+    expect(badMode.status).toBe(400)
+    // The import route takes files above the general 256 KiB limit; other routes keep it.
+    const big = "ID,Full Name,Phone,Address\n" + Array.from({ length: 300 }, (_, i) => `big-${i},Big Patient ${i},nope,${"x".repeat(1_100)}`).join("\n")
+    expect(big.length).toBeGreaterThan(300_000)
+    const large = await host.call("POST", "/imports/patients", csvBody(b.admin, big))
+    expect(large.status).toBe(422)
+    expect(large.body.report.rows).toBe(300)
+    expect((await host.call("POST", "/patients/search", csvBody(b.admin, big))).status).toBe(413)
   })
 
   it("malformed requests: bad JSON, wrong content type, huge or length-less bodies, unknown routes are 4xx, never 500", async () => {

@@ -1,11 +1,14 @@
 /**
  * The host's runtime: login and public routes are rate-limited per client address; request logs
- * carry no patient data; shutting down lets an in-flight request finish.
+ * carry no patient data; an export a client abandons ends its transaction; shutting down lets an
+ * in-flight request finish.
  */
 import { request } from "node:http"
 import type { Notifier } from "@clinicore/core"
 import * as Effect from "effect/Effect"
-import { describe, expect, it } from "vitest"
+import pg from "pg"
+import { describe, expect, inject, it } from "vitest"
+import type {} from "../../../packages/sql-pg/test/globalSetup.js"
 import { makeClinic } from "./utils/fixture.js"
 import { startHost } from "./utils/host.js"
 
@@ -48,6 +51,61 @@ describe("host runtime", () => {
       await host.close()
     }
   })
+
+  it("streams an export and ends its transaction when the client hangs up mid-file", async () => {
+    const adminUrl = inject("pgAdminUrl")
+    const host = await startHost("pg", adminUrl)
+    const openTransactions = async () => {
+      const client = new pg.Client({ connectionString: adminUrl })
+      await client.connect()
+      try {
+        const res = await client.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND xact_start IS NOT NULL", [
+          host.pgDatabase
+        ])
+        return res.rows[0].n as number
+      } finally {
+        await client.end()
+      }
+    }
+    try {
+      const a = await makeClinic(host, "stream")
+      const rows = Array.from({ length: 2_000 }, (_, i) =>
+        `s-${i},Stream Patient ${i},+351 92${String(i).padStart(7, "0")},${"Rua do Fluxo ".repeat(15).trim()} ${i}`)
+      const imported = await host.call("POST", "/imports/patients", {
+        token: a.admin,
+        raw: ["ID,Full Name,Phone,Address", ...rows].join("\n"),
+        headers: { "content-type": "text/csv" }
+      })
+      expect(imported.status, JSON.stringify(imported.body)).toBe(200)
+      expect(imported.body.created).toBe(2_000)
+      const controller = new AbortController()
+      const response = await fetch(`${host.url}/exports/patients.csv`, {
+        headers: { authorization: `Bearer ${a.admin}` },
+        signal: controller.signal
+      })
+      expect(response.status).toBe(200)
+      const reader = response.body!.getReader()
+      const first = await reader.read()
+      expect(new TextDecoder().decode(first.value).startsWith("ID,Full Name")).toBe(true)
+      controller.abort()
+      await reader.cancel().catch(() => {})
+      // No transaction is left open for the abandoned export (rolled back, not left waiting on a reader).
+      await expect.poll(openTransactions, { timeout: 5_000, interval: 100 }).toBe(0)
+      // …and it never finished: its audited read was not recorded.
+      const audited = await a.call("POST", "/audit/events/search", { action: "Export.patients" })
+      expect(audited.status).toBe(200)
+      expect(audited.body).toHaveLength(0)
+      // The export's transaction was ended: writes and other exports go on.
+      const write = await a.call("POST", "/patients", { fullName: "After Abort", phone: "+351 939 000 001" })
+      expect(write.status, JSON.stringify(write.body)).toBe(201)
+      const full = await a.call("GET", "/exports/patients.csv")
+      expect(full.status).toBe(200)
+      expect(String(full.body).trim().split("\n")).toHaveLength(1 + 2_000 + 2)
+      expect((await a.call("POST", "/audit/events/search", { action: "Export.patients" })).body).toHaveLength(1)
+    } finally {
+      await host.close()
+    }
+  }, 60_000)
 
   it("lets an in-flight request finish when it shuts down", async () => {
     const host = await startHost("sqlite", undefined)

@@ -4,6 +4,7 @@
  * `HttpApiBuilder.group(apiOf(group), name, …)`), then add one line below.
  */
 import * as access from "./access.js"
+import * as analytics from "./analytics.js"
 import * as audit from "./audit.js"
 import * as auth from "./auth.js"
 import * as billing from "./billing.js"
@@ -16,6 +17,7 @@ import * as publicBooking from "./public.js"
 import * as reminders from "./reminders.js"
 import * as scheduling from "./scheduling.js"
 import * as staff from "./staff.js"
+import * as transfer from "./transfer.js"
 
 export const modules = [
   auth,
@@ -29,6 +31,8 @@ export const modules = [
   scheduling,
   billing,
   reminders,
+  analytics,
+  transfer,
   audit,
   publicBooking
 ] as const

@@ -54,6 +54,7 @@ export const startHost = async (
   let database: Host.Database
   let cleanup: () => Promise<void>
   let snapshotRows: (excluded: ReadonlyArray<string>) => Promise<Record<string, unknown>>
+  let pgDatabase: string | undefined
   if (kind === "sqlite") {
     const dir = mkdtempSync(join(tmpdir(), "clinicore-http-"))
     const filename = join(dir, "host.db")
@@ -77,6 +78,7 @@ export const startHost = async (
   } else {
     if (pgAdminUrl === undefined) throw new Error("pgAdminUrl is not provided (globalSetup)")
     const fresh = await freshDatabase(pgAdminUrl)
+    pgDatabase = fresh.name
     database = { _tag: "pg", url: Redacted.make(fresh.appUrl), ownerUrl: Redacted.make(fresh.ownerUrl) }
     cleanup = () => fresh.drop()
     snapshotRows = async (excluded) => {
@@ -138,6 +140,8 @@ export const startHost = async (
     kind,
     url,
     platformToken,
+    /** The throwaway Postgres database's name (pg only). */
+    pgDatabase,
     runtime,
     call,
     /** Every table's rows (sorted), but `excluded`. */
