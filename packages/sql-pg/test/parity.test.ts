@@ -4,41 +4,19 @@
  * on both — the same error tag, or success on both.
  */
 import * as Clinicore from "@clinicore/core/Clinicore"
-import { ClinicoreSqlite } from "@clinicore/sql-sqlite"
 import { hostileInputOutcomes } from "@clinicore/testing/Conformance"
 import * as Fixtures from "@clinicore/testing/Fixtures"
-import { RawAccess } from "@clinicore/testing/RawAccess"
 import { expect, it } from "@effect/vitest"
-import * as SqlClient from "@effect/sql/SqlClient"
-import type { SqlError } from "@effect/sql/SqlError"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { mkdtempSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { inject } from "vitest"
+import { freshFile, makeTestLayer as makeSqliteLayer } from "../../sql-sqlite/test/utils/layer.js"
 import { makeTestLayer, withFreshDatabase } from "./utils/layer.js"
 
 const outcomes = Effect.flatMap(Fixtures.clinic("Parity"), hostileInputOutcomes)
 
-const onSqlite = () => {
-  const filename = join(mkdtempSync(join(tmpdir(), "clinicore-parity-")), "parity.db")
-  const storage = ClinicoreSqlite.layer({ filename })
-  const raw = Layer.effect(
-    RawAccess,
-    Effect.map(SqlClient.SqlClient, (sql) =>
-      RawAccess.of({
-        dialect: "sqlite",
-        execute: (query, params = []) => Effect.orDie(sql.unsafe<Record<string, unknown>>(query, params)),
-        instant: (ms) => ms,
-        classify: (error) => ClinicoreSqlite.dialect.classify(error as SqlError)
-      }))
-  )
-  return Clinicore.layer.pipe(
-    Layer.provideMerge(Layer.mergeAll(raw, Fixtures.fieldCryptoLayer)),
-    Layer.provideMerge(storage)
-  )
-}
+// SQLite as its own tests set it up: storage on a fresh file, raw access to it, a test FieldCrypto.
+const onSqlite = () => Clinicore.layer.pipe(Layer.provideMerge(makeSqliteLayer(freshFile())))
 
 it.effect("the hostile calls end the same way on Postgres and on SQLite", () =>
   Effect.gen(function*() {
