@@ -3,10 +3,32 @@ import * as fc from "fast-check"
 import { zoned } from "../src/Availability.js"
 import { neutralize as neutralise } from "../src/Csv.js"
 import { toCsv } from "../src/internal/analytics/csv.js"
+import { instantOf, isoDate } from "../src/internal/zone.js"
 import { boundaries, dayRuns, periodOfDay, periods, range, rangeIssue } from "../src/Period.js"
 import { agingBoundaries, agingBucket, agingBucketAt, table, workingMinutes } from "../src/Report.js"
 
 const HOUR = 3_600_000
+
+describe("local dates", () => {
+  it("isoDate writes the date Date#toISOString writes, for any day (property)", () => {
+    fc.assert(fc.property(fc.integer({ min: -1_000_000, max: 3_000_000 }), (day) => {
+      expect(isoDate(day)).toBe(new Date(day * 86_400_000).toISOString().slice(0, 10))
+    }), { numRuns: 2_000 })
+  })
+
+  it("instantOf agrees with the zone's wall clock at every local midnight, across DST (property)", () => {
+    const zones = ["Europe/London", "America/New_York", "Australia/Lord_Howe", "America/Santiago", "Asia/Tehran", "UTC"]
+    fc.assert(fc.property(fc.constantFrom(...zones), fc.integer({ min: 18_000, max: 22_000 }), (zone, day) => {
+      const t = instantOf(zone, day, 0)
+      const wall = new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" }).format(t)
+      // Midnight exists that day (or, in a gap, the first instant after it): the same local date.
+      expect(wall).toBe(isoDate(day))
+      // And it is the first such instant: a minute earlier is the day before.
+      expect(new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" }).format(t - 60_000))
+        .toBe(isoDate(day - 1))
+    }), { numRuns: 2_000 })
+  })
+})
 
 describe("periods", () => {
   it("days follow the zone across DST: 24, 23 and 25 hours", () => {

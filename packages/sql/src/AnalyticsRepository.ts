@@ -32,9 +32,8 @@ export const make = (dialect: Dialect): Effect.Effect<Port.AnalyticsStorage, nev
         orDie(sql`SELECT a.appointments, a.upcoming, a.completed, p.amount, p.refunded, q.pending, q.pending_minor, r.reminders
           FROM (
             SELECT count(*) AS appointments,
-              coalesce(sum(CASE WHEN ${statusIn(sql, "status", q.upcomingStatuses)} AND start_at >= ${at(q.upcomingFrom)}
-                THEN 1 ELSE 0 END), 0) AS upcoming,
-              coalesce(sum(CASE WHEN ${statusIn(sql, "status", q.completedStatuses)} THEN 1 ELSE 0 END), 0) AS completed
+              count(*) FILTER (WHERE ${statusIn(sql, "status", q.upcomingStatuses)} AND start_at >= ${at(q.upcomingFrom)}) AS upcoming,
+              count(*) FILTER (WHERE ${statusIn(sql, "status", q.completedStatuses)}) AS completed
             FROM appointments
             WHERE clinic_id = ${clinicId} AND start_at >= ${at(q.start)} AND start_at < ${at(q.end)}
           ) a
@@ -94,8 +93,8 @@ export const make = (dialect: Dialect): Effect.Effect<Port.AnalyticsStorage, nev
       receivables: (clinicId, q) =>
         orDie(sql`SELECT ${bucketOf(sql, "issued_at", q.boundaries.map(at))} AS bucket, count(*) AS invoices,
             coalesce(sum(balance_minor), 0) AS balance,
-            coalesce(sum(CASE WHEN due_date < ${q.today} THEN 1 ELSE 0 END), 0) AS overdue_invoices,
-            coalesce(sum(CASE WHEN due_date < ${q.today} THEN balance_minor ELSE 0 END), 0) AS overdue_minor
+            count(*) FILTER (WHERE due_date < ${q.today}) AS overdue_invoices,
+            coalesce(sum(balance_minor) FILTER (WHERE due_date < ${q.today}), 0) AS overdue_minor
           FROM invoices
           WHERE clinic_id = ${clinicId} AND ${statusIn(sql, "status", q.statuses)}
           GROUP BY 1`).pipe(Effect.map((rows) =>
@@ -112,7 +111,7 @@ export const make = (dialect: Dialect): Effect.Effect<Port.AnalyticsStorage, nev
       // (clinic, doctor, start) index, one conditional count per status, grouped by doctor.
       appointmentsByDoctor: (clinicId, q) =>
         orDie(sql`SELECT d.id, d.name, d.active, ${
-          sql.csv(q.statuses.map((status, i) => sql`count(CASE WHEN ${statusIn(sql, "a.status", [status])} THEN 1 END) AS ${sql.literal(`n${i}`)}`))
+          sql.csv(q.statuses.map((status, i) => sql`count(*) FILTER (WHERE ${statusIn(sql, "a.status", [status])}) AS ${sql.literal(`n${i}`)}`))
         }
           FROM doctors d
           LEFT JOIN appointments a ON a.clinic_id = d.clinic_id AND a.doctor_id = d.id
