@@ -11,13 +11,6 @@ import { ClinicoreSqlite } from "../src/index.js"
 import * as Client from "../src/internal/client.js"
 import foundation from "../src/migrations/0001_foundation.js"
 import accessAudit from "../src/migrations/0002_access_audit.js"
-import scheduling from "../src/migrations/0003_scheduling.js"
-import versions from "../src/migrations/0004_versions.js"
-import billing from "../src/migrations/0005_billing.js"
-import reminders from "../src/migrations/0006_reminders.js"
-import exportImport from "../src/migrations/0007_export_import.js"
-import analytics from "../src/migrations/0008_analytics.js"
-import sessions from "../src/migrations/0009_sessions.js"
 import { freshFile } from "./utils/layer.js"
 
 const clinic = "00000000-0000-4000-8000-0000000000c1"
@@ -90,19 +83,7 @@ it.effect("0012 rebuilds a referenced appointments table: rows, references, guar
     // The schema as 0009 left it, with an appointment that a room row references.
     yield* Effect.gen(function*() {
       const sql = yield* SqlClient.SqlClient
-      yield* Migrator.make({})({
-        loader: Migrator.fromRecord({
-          "0001_foundation": foundation,
-          "0002_access_audit": accessAudit,
-          "0003_scheduling": scheduling,
-          "0004_versions": versions,
-          "0005_billing": billing,
-          "0006_reminders": reminders,
-          "0007_export_import": exportImport,
-          "0008_analytics": analytics,
-          "0009_sessions": sessions
-        })
-      })
+      yield* Migrator.make({})({ loader: Effect.map(ClinicoreSqlite.migrations, (all) => all.filter(([id]) => id < 12)) })
       yield* sql`INSERT INTO clinics (id, slug, name, time_zone, currency, active, settings, data_key, created_at)
         VALUES (${clinic}, 'old', 'Old', 'UTC', 'USD', 1, '{}', 'k', 1)`
       yield* sql`INSERT INTO doctors (clinic_id, id, name, specialty, active, created_at) VALUES (${clinic}, ${doctor}, 'Dr', 'GP', 1, 1)`

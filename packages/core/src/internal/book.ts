@@ -10,6 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { Appointment, type Requester } from "../Appointment.js"
 import * as Availability from "../Availability.js"
+import type { Clinic } from "../Clinic.js"
 import { Conflict } from "../Errors.js"
 import { AppointmentId, type DoctorId, type PatientId, type RoomId, type ServiceId } from "../Ids.js"
 import type { Storage } from "../Storage.js"
@@ -75,6 +76,11 @@ const orAgain = (last: boolean) => <E>(self: Effect.Effect<boolean, E | Conflict
   last ? self : Effect.catchIf(self, (e) => e instanceof Conflict && e.reason._tag === "slot_taken", () => Effect.succeed(false))
 
 export const makeBook = (storage: Storage, booking: ReturnType<typeof makeBooking>) => {
+  /** Requests whose hold has ended stop blocking here, in the writer's transaction, not only in a sweeper. */
+  const expireEnded = (clinic: Clinic, now: number) =>
+    Effect.flatMap(storage.appointments.expireRequests(clinic.id, now), (ended) =>
+      Outbox.expired(storage, clinic, ended, now)) // reminders: the expired requests' end
+
   const book = (acting: Acting, input: BookRequest, source: "staff" | "public", status: "scheduled" | "requested") =>
     untilWritten((last) =>
       Effect.gen(function*() {
@@ -110,11 +116,7 @@ export const makeBook = (storage: Storage, booking: ReturnType<typeof makeBookin
         }
         const buffers = buffersOf(parties.service)
         yield* admit(Availability.reasons(time!.prepared, { start: input.start, end, ...buffers }), input.override)
-        // Requests whose hold has ended stop blocking here, in this transaction, not only in a sweeper.
-        if (holdsEnded) {
-          const ended = yield* storage.appointments.expireRequests(clinic.id, now)
-          yield* Outbox.expired(storage, clinic, ended, now) // reminders: the expired requests' end
-        }
+        if (holdsEnded) yield* expireEnded(clinic, now)
         const appointment = new Appointment({
           id: AppointmentId.make(randomUUID()),
           clinicId: clinic.id,
@@ -176,10 +178,7 @@ export const makeBook = (storage: Storage, booking: ReturnType<typeof makeBookin
           }),
           input.override
         )
-        if (holdsEnded) {
-          const ended = yield* storage.appointments.expireRequests(clinic.id, now)
-          yield* Outbox.expired(storage, clinic, ended, now) // reminders: the expired requests' end
-        }
+        if (holdsEnded) yield* expireEnded(clinic, now)
         const moved = new Appointment({
           ...current,
           start: input.start,
@@ -225,10 +224,7 @@ export const makeBook = (storage: Storage, booking: ReturnType<typeof makeBookin
         })
         const reasons = Availability.reasons(time!.prepared, current)
         yield* admit(reasons.filter((r) => Availability.patientCodes.has(r.code)), false)
-        if (holdsEnded) {
-          const ended = yield* storage.appointments.expireRequests(clinic.id, now)
-          yield* Outbox.expired(storage, clinic, ended, now) // reminders: the expired requests' end
-        }
+        if (holdsEnded) yield* expireEnded(clinic, now)
         const accepted = new Appointment({
           ...current,
           patientId: input.patientId,
