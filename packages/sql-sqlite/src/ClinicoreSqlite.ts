@@ -83,7 +83,12 @@ export const dialect: Dialect = {
   }
 }
 
-/** @since 0.1.0 @category migrations */
+/**
+ * The adapter's migrations. `make` runs them with foreign keys off (0012 rebuilds a referenced
+ * table) and checks every reference before turning them on; run them the same way elsewhere.
+ *
+ * @since 0.1.0 @category migrations
+ */
 export const migrations = Migrator.fromRecord({
   "0001_foundation": foundation,
   "0002_access_audit": accessAudit,
