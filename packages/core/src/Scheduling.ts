@@ -307,7 +307,10 @@ export const make: Effect.Effect<Scheduling, never, Storage | BillingStorage | F
   const patientFromRequest = (acting: Acting, id: AppointmentId) =>
     Effect.gen(function*() {
       const { clinic } = acting
-      const { requester } = yield* booking.loadAppointment(clinic.id, id)
+      const current = yield* booking.loadAppointment(clinic.id, id)
+      // Before anything is written: a refused permission commits its audit event, not a patient.
+      yield* requireOwn(acting, yield* booking.ownerOf(clinic.id, current))
+      const { requester } = current
       if (requester === null) return yield* invalid("patientId", "is required: the appointment holds no request contact")
       const now = yield* Clock.currentTimeMillis
       const patientId = PatientId.make(randomUUID())

@@ -187,6 +187,12 @@ export const publicRequests = (it: SuiteIt) => {
       // As a new patient, made from the request's contact.
       const stranger = yield* ask("10:00", "+1 646 555 0177", { patient: { fullName: "New Person", phone: "+1 646 555 0177", email: "new@person.test" } })
       expect(yield* s.requestMatches(stranger.id).pipe(a.asAdmin)).toEqual([])
+      // A doctor accepts only their own appointments, and a refusal makes no patient either.
+      const doctor = yield* Fixtures.staffMember(a, "doctor")
+      yield* Effect.flatMap(Doctors, (d) => d.update({ id: d2.id, staffId: doctor.id })).pipe(a.asAdmin)
+      expect(yield* Effect.flip(s.confirmRequest({ id: stranger.id }).pipe(a.as(doctor.id))))
+        .toMatchObject({ _tag: "PermissionDenied", reason: "not_own_record" })
+      expect(yield* patients.search({ text: "0177" }).pipe(a.asAdmin)).toEqual([])
       const created = yield* s.confirmRequest({ id: stranger.id }).pipe(a.asAdmin)
       expect(created).toMatchObject({ status: "scheduled", source: "public" })
       const made = yield* patients.get(created.patientId!).pipe(a.asAdmin)
