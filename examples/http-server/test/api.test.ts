@@ -490,9 +490,16 @@ describe.each<Kind>(["sqlite", "pg"])("HTTP host on %s", (kind) => {
     })
     expect(taken.status).toBe(409)
     expect(["slot_taken", "not_bookable"]).toContain(taken.body.reason._tag)
-    // Staff see the request and confirm it.
-    expect((await a.call("GET", `/appointments/${request.body.id}`)).body.source).toBe("public")
-    expect((await a.call("POST", `/appointments/${request.body.id}/status`, { status: "confirmed" })).body.status).toBe("confirmed")
+    // Staff see the request with the caller's contact, matched to nobody yet, and accept it by
+    // matching it: here, no patient has the phone, so a new one is made from the contact.
+    const seen = (await a.call("GET", `/appointments/${request.body.id}`)).body
+    expect([seen.source, seen.patientId, seen.requester]).toEqual(["public", null, { fullName: "Gil Public", phone: "+351916999000", email: null }])
+    const unmatched = await a.call("POST", `/appointments/${request.body.id}/status`, { status: "confirmed" })
+    expect([unmatched.status, unmatched.body.reason._tag]).toEqual([409, "unmatched_request"])
+    expect((await a.call("GET", `/appointments/${request.body.id}/request-matches`)).body).toEqual([])
+    const accepted = await a.call("POST", `/appointments/${request.body.id}/confirm-request`, { status: "confirmed" })
+    expect([accepted.status, accepted.body.status]).toEqual([200, "confirmed"])
+    expect((await a.call("GET", `/patients/${accepted.body.patientId}`)).body).toMatchObject({ fullName: "Gil Public", phone: "+351916999000" })
     const unknown = await host.call("GET", `/public/clinics/no-such-clinic-${randomUUID().slice(0, 8)}`)
     expect(unknown.status).toBe(401)
     const bad = await host.call("POST", `/public/clinics/${a.slug}/requests`, {

@@ -63,12 +63,30 @@ export const AppointmentNotes = Schema.String.pipe(Schema.maxLength(2000, { mess
 /** @since 0.1.0 @category models */
 export const AppointmentSource = Schema.Literal("staff", "public")
 
+/**
+ * Who asked for a public booking request: the contact the caller left, normalised (phone in
+ * E.164). It is the request's own record; no patient is read or changed for it (DESIGN §7).
+ *
+ * @since 0.3.0 @category models
+ */
+export const Requester = Schema.Struct({
+  fullName: Schema.String,
+  phone: Schema.String,
+  email: Schema.NullOr(Schema.String)
+})
+/** @since 0.3.0 @category models */
+export type Requester = typeof Requester.Type
+
 /** @since 0.1.0 @category models */
 export class Appointment extends Schema.Class<Appointment>("@clinicore/core/Appointment")({
   id: AppointmentId,
   clinicId: ClinicId,
   doctorId: DoctorId,
-  patientId: PatientId,
+  /**
+   * `null` only for a public request staff have not matched to a patient yet: a request is
+   * matched when it is confirmed (`Scheduling.confirmRequest`).
+   */
+  patientId: Schema.NullOr(PatientId),
   serviceId: Schema.NullOr(ServiceId),
   roomIds: Schema.Array(RoomId),
   /** Epoch milliseconds; `end` exclusive. */
@@ -81,6 +99,8 @@ export class Appointment extends Schema.Class<Appointment>("@clinicore/core/Appo
   cancelReason: Schema.NullOr(Schema.String),
   idempotencyKey: Schema.NullOr(Schema.String),
   source: AppointmentSource,
+  /** The contact a public request was made with (`null` for staff bookings). */
+  requester: Schema.optionalWith(Schema.NullOr(Requester), { default: () => null }),
   /** When a `requested` appointment stops holding its slot. */
   expiresAt: Schema.NullOr(Schema.Number),
   createdBy: Schema.NullOr(StaffId),

@@ -52,6 +52,14 @@ export const overridable: ReadonlySet<ReasonCode> = new Set<ReasonCode>([
 /** Reasons that name the appointments in the way. @since 0.1.0 @category models */
 export const conflictCodes: ReadonlySet<ReasonCode> = new Set<ReasonCode>(["booked", "buffer", "room_booked", "patient_booked"])
 
+/**
+ * The patient's own reasons: what matching a public request to a patient is decided on when staff
+ * confirm it (the rest of the time was decided when it was requested, and it has held the slot).
+ *
+ * @since 0.3.0 @category models
+ */
+export const patientCodes: ReadonlySet<ReasonCode> = new Set<ReasonCode>(["patient_blocked", "patient_booked"])
+
 /** @since 0.1.0 @category models */
 export interface Reason {
   readonly code: ReasonCode

@@ -101,7 +101,9 @@ const settingFields = {
   /** Public booking requests waiting for staff, at most: in the whole clinic… */
   maxPendingRequests: int(1, 10_000),
   /** …and for one phone number. */
-  maxPendingRequestsPerPhone: int(1, 100)
+  maxPendingRequestsPerPhone: int(1, 100),
+  /** Public booking requests one phone number may make in a clinic day, whatever became of them. */
+  maxRequestsPerPhonePerDay: int(1, 100)
 }
 
 /** Defaults of every clinic setting. @since 0.1.0 @category models */
@@ -117,7 +119,8 @@ export const defaultSettings = {
   defaultPhoneRegion: "US",
   requestHoldMinutes: 60,
   maxPendingRequests: 100,
-  maxPendingRequestsPerPhone: 2
+  maxPendingRequestsPerPhone: 2,
+  maxRequestsPerPhonePerDay: 3
 }
 
 /**

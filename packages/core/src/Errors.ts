@@ -81,8 +81,10 @@ export const ConflictReason = Schema.Union(
     reasons: Schema.Array(Schema.Struct({ code: Schema.String, appointmentIds: Schema.optional(Schema.Array(Schema.String)) }))
   }),
   Schema.TaggedStruct("inactive_reference", { field: Schema.String }),
-  /** Too many public booking requests are waiting for staff (in the clinic, or for one phone). */
+  /** Too many public booking requests: waiting for staff in the clinic, or made with one phone today. */
   Schema.TaggedStruct("too_many_requests", {}),
+  /** A public request is accepted only matched to a patient (`Scheduling.confirmRequest`). */
+  Schema.TaggedStruct("unmatched_request", {}),
   /** The change would leave the clinic without an active admin. */
   Schema.TaggedStruct("last_admin", {}),
   /** The clinic still has an active admin: nothing to restore. */
@@ -134,6 +136,8 @@ export class Conflict extends Schema.TaggedError<Conflict>()("Conflict", {
         return `${r.field} is not active`
       case "too_many_requests":
         return "too many booking requests are waiting; please call the clinic"
+      case "unmatched_request":
+        return "a public request must be matched to a patient to be accepted (confirmRequest)"
       case "last_admin":
         return "the clinic's last active admin cannot be removed"
       case "has_admin":

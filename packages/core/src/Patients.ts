@@ -9,16 +9,15 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type { Actor } from "./Actor.js"
 import { Conflict, type Inactive, NotFound, type PermissionDenied, type Unauthenticated, type ValidationError } from "./Errors.js"
 import { FieldCrypto } from "./FieldCrypto.js"
 import { type ClinicId, type DoctorId, PatientId } from "./Ids.js"
 import { clinicOperation } from "./internal/operation.js"
-import { contextIssues, newPatientRow, phoneOf } from "./internal/patients.js"
+import { nationalIdAt as at, contextIssues, newPatientRow, patientOf, phoneOf } from "./internal/patients.js"
 import { decode } from "./internal/validation.js"
-import { CreatePatient, NationalId, Patient, PatientSearch, UpdatePatient } from "./Patient.js"
+import { CreatePatient, NationalId, type Patient, PatientSearch, UpdatePatient } from "./Patient.js"
 import { type PatientRow, Storage } from "./Storage.js"
 
 type Refusal = PermissionDenied | Inactive | Unauthenticated
@@ -54,30 +53,7 @@ export const make: Effect.Effect<Patients, never, Storage | FieldCrypto> = Effec
   const storage = yield* Storage
   const fieldCrypto = yield* FieldCrypto
   const deps = { storage, fieldCrypto }
-  const at = (clinicId: ClinicId, rowId: string) => ({ clinicId, table: "patients", column: "national_id", rowId })
-
-  const toPatient = (dataKey: string, row: PatientRow) =>
-    Effect.gen(function*() {
-      const nationalId = row.nationalIdCipher === null
-        ? Option.none()
-        : Option.some(Redacted.make(yield* fieldCrypto.decrypt(dataKey, at(row.clinicId, row.id), row.nationalIdCipher)))
-      return new Patient({
-        id: row.id,
-        clinicId: row.clinicId,
-        fullName: row.fullName,
-        phone: row.phone,
-        email: Option.fromNullable(row.email),
-        dateOfBirth: Option.fromNullable(row.dateOfBirth),
-        nationalId,
-        blocked: row.blocked,
-        blockedReason: Option.fromNullable(row.blockedReason),
-        primaryDoctorId: Option.fromNullable(row.primaryDoctorId),
-        gender: Option.fromNullable(row.gender),
-        bloodGroup: Option.fromNullable(row.bloodGroup),
-        address: Option.fromNullable(row.address),
-        createdAt: row.createdAt
-      })
-    })
+  const toPatient = (dataKey: string, row: PatientRow) => patientOf(fieldCrypto, dataKey, row)
 
   const sealNationalId = (dataKey: string, clinicId: ClinicId, rowId: string, value: string | null) =>
     value === null

@@ -248,6 +248,8 @@ export const make: Effect.Effect<Reminders, never, Storage | FieldCrypto> = Effe
           if (!["requested", "scheduled", "confirmed"].includes(a.status) || a.start <= now) {
             return yield* invalid("appointmentId", "must be an upcoming appointment (requested, scheduled or confirmed)")
           }
+          // A public request is nobody's until staff match it to a patient on confirmation.
+          if (a.patientId === null) return yield* invalid("appointmentId", "must be matched to a patient first")
           const policy = yield* policyOf(storage, clinic)
           const deadline = a.start - policy.cutoffMinutes * 60_000
           const at = v.at ?? now

@@ -24,10 +24,12 @@ import { invoiceOnCompletion } from "./internal/billing/appointments.js"
 import { makeBook } from "./internal/book.js"
 import { buffersOf, makeBooking } from "./internal/booking.js"
 import { type Acting, clinicOperation, type Deps, requireOwn } from "./internal/operation.js"
+import { newPatientRow, patientOf } from "./internal/patients.js"
 import { decode, invalid } from "./internal/validation.js"
+import { instantOf, localDayOf } from "./internal/zone.js"
 import * as Outbox from "./internal/reminders/outbox.js"
 import { PersonName, Email } from "./StaffAccount.js"
-import { PhoneInput } from "./Patient.js"
+import { type Patient, PhoneInput } from "./Patient.js"
 import { normalizePhone } from "./Phone.js"
 import type { ClinicOperation } from "./Operations.js"
 import { Storage } from "./Storage.js"
@@ -161,6 +163,21 @@ export const RequestInput = Schema.Struct({
 export type RequestInput = typeof RequestInput.Encoded
 
 /**
+ * Staff accepting a public request: matched to an existing patient (`patientId`), or, without one,
+ * to a new patient made from the request's contact (refused with `duplicate_phone` when a patient
+ * already has that phone: match them instead).
+ *
+ * @since 0.3.0 @category inputs
+ */
+export const ConfirmRequestInput = Schema.Struct({
+  id: AppointmentId,
+  patientId: Schema.optional(PatientId),
+  status: Schema.optionalWith(Schema.Literal("scheduled", "confirmed"), { default: () => "scheduled" as const })
+})
+/** @since 0.3.0 @category inputs */
+export type ConfirmRequestInput = typeof ConfirmRequestInput.Encoded
+
+/**
  * What a public caller may know to choose a slot: the clinic's name and zone, its active services
  * and active doctors (names and specialties only), and how long a request holds its slot.
  *
@@ -200,6 +217,10 @@ export interface Explanation {
 
 type Failure = ValidationError | NotFound | Conflict | Refusal
 
+/** Whether a raw confirmation names a patient (decoded later, inside the operation). */
+const matchesExisting = (input: unknown) =>
+  typeof input === "object" && input !== null && "patientId" in input && input.patientId !== undefined
+
 /** Whether a raw booking input asks to override (decoded later, inside the operation). */
 const overrides = (input: unknown) =>
   typeof input === "object" && input !== null && "override" in input && input.override === true
@@ -232,6 +253,13 @@ export interface Scheduling {
   readonly publicSlots: (input: PublicSlotsInput) => Effect.Effect<ReadonlyArray<AvailableSlot>, Failure, Actor>
   /** For a public caller: a `requested` appointment that holds its slot until staff confirm it or it expires. */
   readonly request: (input: RequestInput) => Effect.Effect<Appointment, Failure, Actor>
+  /**
+   * Staff accept a public request, matching it to a patient: the one named (whose own rules then
+   * apply: blocked, or booked elsewhere at that time), or a new one made from the request's contact.
+   */
+  readonly confirmRequest: (input: ConfirmRequestInput) => Effect.Effect<Appointment, Failure, Actor>
+  /** The patients a public request may be from (the same phone), for staff to match it to. */
+  readonly requestMatches: (id: string) => Effect.Effect<ReadonlyArray<Patient>, Failure, Actor>
 }
 
 /** @since 0.1.0 @category tags */
@@ -244,7 +272,55 @@ export const make: Effect.Effect<Scheduling, never, Storage | BillingStorage | F
   const billing = yield* BillingStorage
 
   const booking = makeBooking(storage)
-  const { book, reschedule, untilWritten } = makeBook(storage, booking)
+  const { book, confirm, reschedule, untilWritten } = makeBook(storage, booking)
+
+  /**
+   * Anonymous callers cannot fill the book: requests still waiting for staff are capped per clinic
+   * and per phone, and so are the requests one phone makes in the clinic's day (confirmed,
+   * cancelled or expired ones included).
+   */
+  const withinLimits = (clinic: Acting["clinic"], phone: string, now: number) =>
+    Effect.gen(function*() {
+      const { maxPendingRequests, maxPendingRequestsPerPhone, maxRequestsPerPhonePerDay } = clinic.settings
+      const pending = (yield* storage.appointments.list(clinic.id, {
+        statuses: ["requested"],
+        order: "asc",
+        limit: maxPendingRequests + 1
+      })).filter((a) => a.source === "public" && a.expiresAt !== null && a.expiresAt > now)
+      const day = localDayOf(clinic.timeZone, now)
+      const today = yield* storage.appointments.requestsByPhone(
+        clinic.id,
+        phone,
+        instantOf(clinic.timeZone, day, 0),
+        instantOf(clinic.timeZone, day + 1, 0)
+      )
+      if (
+        pending.length >= maxPendingRequests ||
+        pending.filter((a) => a.requester?.phone === phone).length >= maxPendingRequestsPerPhone ||
+        today >= maxRequestsPerPhonePerDay
+      ) {
+        return yield* new Conflict({ reason: { _tag: "too_many_requests" } })
+      }
+    })
+
+  /** A new patient from a request's own contact, for `confirmRequest` without a match. */
+  const patientFromRequest = (acting: Acting, id: AppointmentId) =>
+    Effect.gen(function*() {
+      const { clinic } = acting
+      const current = yield* booking.loadAppointment(clinic.id, id)
+      // Before anything is written: a refused permission commits its audit event, not a patient.
+      yield* requireOwn(acting, yield* booking.ownerOf(clinic.id, current))
+      const { requester } = current
+      if (requester === null) return yield* invalid("patientId", "is required: the appointment holds no request contact")
+      const now = yield* Clock.currentTimeMillis
+      const patientId = PatientId.make(randomUUID())
+      yield* storage.patients.insert(newPatientRow(clinic, patientId, {
+        fullName: requester.fullName,
+        phone: requester.phone,
+        email: requester.email ?? undefined
+      }, now))
+      return patientId
+    })
 
   const slotsFor = (acting: Acting, input: typeof SlotsInput.Type) =>
     Effect.gen(function*() {
@@ -281,6 +357,10 @@ export const make: Effect.Effect<Scheduling, never, Storage | BillingStorage | F
         yield* requireOwn(acting, yield* booking.ownerOf(clinic.id, current))
         if (!canTransition(current.status, to)) {
           return yield* new Conflict({ reason: { _tag: "invalid_transition", from: current.status, to } })
+        }
+        // A public request is accepted only with its patient (`confirmRequest`); it can still be declined.
+        if (current.patientId === null && to !== "cancelled" && to !== "expired") {
+          return yield* new Conflict({ reason: { _tag: "unmatched_request" } })
         }
         const now = yield* Clock.currentTimeMillis
         const updated = new Appointment({
@@ -418,46 +498,17 @@ export const make: Effect.Effect<Scheduling, never, Storage | BillingStorage | F
             return phone !== undefined && phone._tag === "Left" ? [{ path: "patient.phone", message: phone.left }] : []
           })())
           const phone = normalizePhone(valid.patient.phone, region).pipe((e) => (e._tag === "Right" ? e.right : ""))
-          const existing = yield* storage.patients.findByPhone(clinic.id, phone)
           const now = yield* Clock.currentTimeMillis
-          const patientId = Option.match(existing, { onNone: () => PatientId.make(randomUUID()), onSome: (p) => p.id })
-          // Anonymous callers cannot fill the book: requests still waiting for staff are capped per
-          // clinic and per phone (a retry of one already made is not a new request).
+          // A retry of a request already made is not a new request.
           const retry = valid.idempotencyKey !== undefined &&
             Option.isSome(yield* storage.appointments.findByIdempotencyKey(clinic.id, valid.idempotencyKey))
-          if (!retry) {
-            const { maxPendingRequests, maxPendingRequestsPerPhone } = clinic.settings
-            const pending = (yield* storage.appointments.list(clinic.id, {
-              statuses: ["requested"],
-              order: "asc",
-              limit: maxPendingRequests + 1
-            })).filter((a) => a.source === "public" && a.expiresAt !== null && a.expiresAt > now)
-            if (pending.length >= maxPendingRequests || pending.filter((a) => a.patientId === patientId).length >= maxPendingRequestsPerPhone) {
-              return yield* new Conflict({ reason: { _tag: "too_many_requests" } })
-            }
-          }
-          if (Option.isNone(existing)) {
-            yield* storage.patients.insert({
-              id: patientId,
-              clinicId: clinic.id,
-              fullName: valid.patient.fullName,
-              phone,
-              email: valid.patient.email ?? null,
-              dateOfBirth: null,
-              nationalIdCipher: null,
-              nationalIdIndex: null,
-              blocked: false,
-              blockedReason: null,
-              primaryDoctorId: null,
-              gender: null,
-              bloodGroup: null,
-              address: null,
-              createdAt: now
-            })
-          }
+          if (!retry) yield* withinLimits(clinic, phone, now)
+          // The request holds its contact itself: no patient is looked up, read into the decision or
+          // changed until staff match it on confirmation (`confirmRequest`).
           return yield* book(acting, {
             doctorId: valid.doctorId,
-            patientId,
+            patientId: null,
+            requester: { fullName: valid.patient.fullName, phone, email: valid.patient.email ?? null },
             serviceId: valid.serviceId,
             start: valid.start,
             roomIds: [],
@@ -465,12 +516,27 @@ export const make: Effect.Effect<Scheduling, never, Storage | BillingStorage | F
             override: false
           }, "public", "requested").pipe(
             // A public caller learns only that the time is not bookable by them: no appointment
-            // in the way, nothing about the patient whose phone was given.
+            // in the way, nothing about anyone else.
             Effect.catchIf(
               (e): e is Conflict => e instanceof Conflict && (e.reason._tag === "slot_taken" || e.reason._tag === "not_bookable"),
               () => Effect.fail(new Conflict({ reason: { _tag: "not_bookable", reasons: [{ code: "unavailable" }] } }))
             )
           )
+        })),
+    confirmRequest: (input) =>
+      op(matchesExisting(input) ? "Scheduling.confirmRequest" : "Scheduling.confirmRequestAsNewPatient", (acting) =>
+        Effect.gen(function*() {
+          const valid = yield* decode(ConfirmRequestInput, input)
+          const patientId = valid.patientId ?? (yield* patientFromRequest(acting, valid.id))
+          return yield* confirm(acting, { id: valid.id, patientId, status: valid.status })
+        })),
+    requestMatches: (id) =>
+      op("Scheduling.requestMatches", ({ clinic, clinicRow }) =>
+        Effect.gen(function*() {
+          const { requester } = yield* booking.loadAppointment(clinic.id, id)
+          if (requester === null) return []
+          const found = yield* storage.patients.findByPhone(clinic.id, requester.phone)
+          return yield* Effect.forEach(Option.toArray(found), (row) => patientOf(deps.fieldCrypto, clinicRow.dataKey, row))
         }))
   }
 })

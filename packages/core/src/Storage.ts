@@ -333,6 +333,11 @@ export interface AppointmentRepository {
   readonly expireRequests: (clinicId: ClinicId, now: number) => Effect.Effect<ReadonlyArray<AppointmentId>>
   readonly list: (clinicId: ClinicId, filter: AppointmentFilter) => Effect.Effect<ReadonlyArray<Appointment>>
   readonly delete: (clinicId: ClinicId, id: AppointmentId) => Effect.Effect<void, Conflict>
+  /**
+   * How many public requests were made with `phone` (E.164, as the request's contact holds it)
+   * in `[from, to)` by their creation time, whatever became of them since.
+   */
+  readonly requestsByPhone: (clinicId: ClinicId, phone: string, from: number, to: number) => Effect.Effect<number>
   /** Rows that keep an appointment from being deleted (payments, invoices, reminders). */
   readonly dependents: (clinicId: ClinicId, id: AppointmentId) => Effect.Effect<Dependents>
 }

@@ -39,6 +39,7 @@ import exportImport from "./migrations/0007_export_import.js"
 import sessions from "./migrations/0009_sessions.js"
 import platformScan from "./migrations/0010_platform_scan.js"
 import tenantProof from "./migrations/0011_tenant_proof.js"
+import publicRequests from "./migrations/0012_public_requests.js"
 import * as Tenancy from "./Tenancy.js"
 
 /** @since 0.1.0 @category models */
@@ -121,7 +122,8 @@ export const migrations = Migrator.fromRecord({
   "0008_analytics": analytics,
   "0009_sessions": sessions,
   "0010_platform_scan": platformScan,
-  "0011_tenant_proof": tenantProof
+  "0011_tenant_proof": tenantProof,
+  "0012_public_requests": publicRequests
 })
 
 /**

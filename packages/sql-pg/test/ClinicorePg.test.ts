@@ -177,7 +177,8 @@ layer(TestLayer, { timeout: "120 seconds", excludeTestServices: true })("Clinico
         { migration_id: 8, name: "analytics" },
         { migration_id: 9, name: "sessions" },
         { migration_id: 10, name: "platform_scan" },
-        { migration_id: 11, name: "tenant_proof" }
+        { migration_id: 11, name: "tenant_proof" },
+        { migration_id: 12, name: "public_requests" }
       ])
     }))
 

@@ -33,6 +33,7 @@ import reminders from "./migrations/0006_reminders.js"
 import exportImport from "./migrations/0007_export_import.js"
 import analytics from "./migrations/0008_analytics.js"
 import sessions from "./migrations/0009_sessions.js"
+import publicRequests from "./migrations/0012_public_requests.js"
 
 /** @since 0.1.0 @category models */
 export interface SqliteConfig {
@@ -82,7 +83,12 @@ export const dialect: Dialect = {
   }
 }
 
-/** @since 0.1.0 @category migrations */
+/**
+ * The adapter's migrations. `make` runs them with foreign keys off (0012 rebuilds a referenced
+ * table) and checks every reference before turning them on; run them the same way elsewhere.
+ *
+ * @since 0.1.0 @category migrations
+ */
 export const migrations = Migrator.fromRecord({
   "0001_foundation": foundation,
   "0002_access_audit": accessAudit,
@@ -92,7 +98,8 @@ export const migrations = Migrator.fromRecord({
   "0006_reminders": reminders,
   "0007_export_import": exportImport,
   "0008_analytics": analytics,
-  "0009_sessions": sessions
+  "0009_sessions": sessions,
+  "0012_public_requests": publicRequests
 })
 
 /**
@@ -119,9 +126,15 @@ export const make = (config: { readonly busyTimeoutMs?: number | undefined } = {
     const sql = yield* SqlClient.SqlClient
     // `layer`'s client opens its connection with these already; repeated for any other client.
     yield* sql.unsafe(`PRAGMA busy_timeout = ${Math.max(0, Math.trunc(config.busyTimeoutMs ?? 5000))}`)
-    yield* sql`PRAGMA foreign_keys = ON`
     yield* sql`PRAGMA synchronous = NORMAL`
+    // Foreign keys off while migrating (outside any transaction: SQLite ignores the pragma inside
+    // one), so that a migration can rebuild a table others reference (0012); every reference is
+    // checked before they are on again.
+    yield* sql`PRAGMA foreign_keys = OFF`
     yield* Migrator.make({})({ loader: migrations })
+    const broken = yield* sql`PRAGMA foreign_key_check`
+    if (broken.length > 0) return yield* Effect.dieMessage(`migrations left broken references: ${JSON.stringify(broken.slice(0, 5))}`)
+    yield* sql`PRAGMA foreign_keys = ON`
     const repositories = yield* Repositories.make(dialect)
     const reminders = yield* ReminderRepository.make(dialect, reminderClaiming)
     return Storage.of({

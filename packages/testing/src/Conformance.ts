@@ -19,6 +19,7 @@ import { auditTrail } from "./internal/conformance/audit.js"
 import { billing, concurrentIssues as issueRace } from "./internal/conformance/billing.js"
 import { booking } from "./internal/conformance/booking.js"
 import { privilege } from "./internal/conformance/privilege.js"
+import { publicRequests } from "./internal/conformance/publicRequests.js"
 import { model } from "./internal/conformance/model.js"
 import { exportImport } from "./internal/conformance/exportImport.js"
 import { hostileInput, hostileOutcomes } from "./internal/conformance/hostile.js"
@@ -61,6 +62,7 @@ export const suite = <E>(
       auditTrail(it)
       scheduling(it)
       booking(it, options.bookingRuns ?? 40)
+      publicRequests(it)
       overlap(it)
       model(it, options.modelRuns ?? 30)
       billing(it, { modelRuns: options.billingModelRuns ?? options.modelRuns ?? 30 })

@@ -71,7 +71,12 @@ export const invariants = Effect.gen(function*() {
     `SELECT a.id FROM appointments a
        LEFT JOIN doctors d ON d.clinic_id = a.clinic_id AND d.id = a.doctor_id
        LEFT JOIN patients p ON p.clinic_id = a.clinic_id AND p.id = a.patient_id
-     WHERE d.id IS NULL OR p.id IS NULL`
+     WHERE d.id IS NULL OR (a.patient_id IS NOT NULL AND p.id IS NULL)`
+  )).toEqual([])
+  // Only a public request staff have not matched is nobody's: it was never accepted.
+  expect(yield* raw.execute(
+    `SELECT id, status FROM appointments
+     WHERE patient_id IS NULL AND (source <> 'public' OR status NOT IN ('requested', 'cancelled', 'expired'))`
   )).toEqual([])
 })
 
@@ -117,7 +122,7 @@ export class Book implements fc.AsyncCommand<Model, World> {
 /** @since 0.1.0 @category commands */
 export class Change implements fc.AsyncCommand<Model, World> {
   constructor(
-    readonly kind: "reschedule" | "cancel" | "status" | "expire",
+    readonly kind: "reschedule" | "cancel" | "status" | "expire" | "match",
     readonly pick: number,
     readonly quarter: number,
     readonly status: Appointment["status"],
@@ -139,6 +144,8 @@ export class Change implements fc.AsyncCommand<Model, World> {
       ? Effect.flatMap(Scheduling, (s) => s.cancel({ id: target.id, reason: "model" }))
       : this.kind === "status"
       ? Effect.flatMap(Scheduling, (s) => s.setStatus({ id: target.id, status: this.status }))
+      : this.kind === "match"
+      ? Effect.flatMap(Scheduling, (s) => s.confirmRequest({ id: target.id, patientId: c.patients[this.quarter % c.patients.length]! }))
       : Effect.gen(function*() {
         const raw = yield* RawAccess
         yield* raw.execute("UPDATE appointments SET expires_at = ? WHERE id = ? AND status = 'requested'", [raw.instant(Date.now() - 1), target.id])
@@ -192,7 +199,7 @@ export const commands = (
   const commands = [
     fc.tuple(clinic, doctor, fc.nat(shape.patients - 1), quarter, fc.integer({ min: 1, max: 4 }), fc.boolean(), fc.option(fc.constantFrom("k1", "k2", "k3"), { nil: undefined }))
       .map(([c, d, p, q, n, s, k]) => new Book(c, d, p, q, n, s, k, run)),
-    fc.tuple(fc.constantFrom("reschedule", "cancel", "status", "expire") as fc.Arbitrary<Change["kind"]>, fc.nat(), quarter,
+    fc.tuple(fc.constantFrom("reschedule", "cancel", "status", "expire", "match") as fc.Arbitrary<Change["kind"]>, fc.nat(), quarter,
       fc.constantFrom("scheduled", "confirmed", "checked_in", "completed", "no_show", "cancelled") as fc.Arbitrary<Appointment["status"]>)
       .map(([k, pick, q, st]) => new Change(k, pick, q, st, run)),
     fc.tuple(clinic, doctor, quarter, fc.nat(20)).map(([c, d, q, ph]) => new Request(c, d, q, ph, run))

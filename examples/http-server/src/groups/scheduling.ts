@@ -1,5 +1,5 @@
 /** Availability, appointments and their lifecycle. */
-import { Appointment, Scheduling } from "@clinicore/core"
+import { Appointment, Patient, Scheduling } from "@clinicore/core"
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import * as Effect from "effect/Effect"
@@ -40,6 +40,14 @@ export const group = staffGroup("scheduling", "Availability and appointments")
     HttpApiEndpoint.post("cancel", "/appointments/:id/cancel").setPath(IdPath)
       .setPayload(Schema.Struct({ reason: Schema.String })).addSuccess(Appointment.Appointment)
   )
+  .add(
+    HttpApiEndpoint.post("confirmRequest", "/appointments/:id/confirm-request").setPath(IdPath)
+      .setPayload(wire(Scheduling.ConfirmRequestInput).pipe(Schema.omit("id"))).addSuccess(Appointment.Appointment)
+  )
+  .add(
+    HttpApiEndpoint.get("requestMatches", "/appointments/:id/request-matches").setPath(IdPath)
+      .addSuccess(Schema.Array(Patient.Patient))
+  )
   .add(HttpApiEndpoint.del("delete", "/appointments/:id").setPath(IdPath))
   .add(HttpApiEndpoint.post("expireRequests", "/appointments/expire-requests").addSuccess(Schema.Struct({ expired: Schema.Array(Schema.String) })))
 
@@ -57,6 +65,8 @@ export const live = HttpApiBuilder.group(apiOf(group), "scheduling", (handlers) 
       .handle("reschedule", ({ path, payload }) => scheduling.reschedule({ ...payload, id: path.id }))
       .handle("setStatus", ({ path, payload }) => scheduling.setStatus({ id: path.id, status: payload.status }))
       .handle("cancel", ({ path, payload }) => scheduling.cancel({ id: path.id, reason: payload.reason }))
+      .handle("confirmRequest", ({ path, payload }) => scheduling.confirmRequest({ ...payload, id: path.id }))
+      .handle("requestMatches", ({ path }) => scheduling.requestMatches(path.id))
       .handle("delete", ({ path }) => scheduling.delete(path.id))
       .handle("expireRequests", () => Effect.map(scheduling.expireRequests(), (expired) => ({ expired })))
   }))

@@ -8,8 +8,9 @@ import { randomUUID } from "node:crypto"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { Appointment } from "../Appointment.js"
+import { Appointment, type Requester } from "../Appointment.js"
 import * as Availability from "../Availability.js"
+import type { Clinic } from "../Clinic.js"
 import { Conflict } from "../Errors.js"
 import { AppointmentId, type DoctorId, type PatientId, type RoomId, type ServiceId } from "../Ids.js"
 import type { Storage } from "../Storage.js"
@@ -26,7 +27,10 @@ const ATTEMPTS = 5
 /** What a booking asks for, decoded. */
 export interface BookRequest {
   readonly doctorId: DoctorId
-  readonly patientId: PatientId
+  /** `null` for a public request: it is matched to a patient when staff confirm it. */
+  readonly patientId: PatientId | null
+  /** The contact a public request was made with. */
+  readonly requester?: Requester | undefined
   readonly serviceId?: ServiceId | undefined
   readonly start: number
   readonly end?: number | undefined
@@ -42,6 +46,13 @@ export interface MoveRequest {
   readonly start: number
   readonly end?: number | undefined
   readonly override: boolean
+}
+
+/** What confirming a public request asks for, decoded: the patient it is matched to, the status it gets. */
+export interface MatchRequest {
+  readonly id: AppointmentId
+  readonly patientId: PatientId
+  readonly status: "scheduled" | "confirmed"
 }
 
 /** A write that may find something moved on: run `attempt` until it writes (`Some`) or refuses. */
@@ -65,6 +76,11 @@ const orAgain = (last: boolean) => <E>(self: Effect.Effect<boolean, E | Conflict
   last ? self : Effect.catchIf(self, (e) => e instanceof Conflict && e.reason._tag === "slot_taken", () => Effect.succeed(false))
 
 export const makeBook = (storage: Storage, booking: ReturnType<typeof makeBooking>) => {
+  /** Requests whose hold has ended stop blocking here, in the writer's transaction, not only in a sweeper. */
+  const expireEnded = (clinic: Clinic, now: number) =>
+    Effect.flatMap(storage.appointments.expireRequests(clinic.id, now), (ended) =>
+      Outbox.expired(storage, clinic, ended, now)) // reminders: the expired requests' end
+
   const book = (acting: Acting, input: BookRequest, source: "staff" | "public", status: "scheduled" | "requested") =>
     untilWritten((last) =>
       Effect.gen(function*() {
@@ -72,14 +88,23 @@ export const makeBook = (storage: Storage, booking: ReturnType<typeof makeBookin
         const now = yield* Clock.currentTimeMillis
         const parties = yield* booking.parties(clinic, {
           doctorIds: [input.doctorId],
-          patientId: input.patientId,
+          patientId: input.patientId ?? undefined,
           serviceId: input.serviceId,
           roomIds: input.roomIds
         })
         const end = yield* booking.timing(parties.service, input.start, input.end)
         const { doctors: [time], holdsEnded } = yield* booking.timeOf(clinic, parties, input.start, end, now)
         const roomIds = parties.rooms.map((r) => r.id)
-        const print = fingerprint([input.doctorId, input.patientId, input.serviceId ?? null, input.start, end, [...roomIds].sort(), input.notes ?? null])
+        const print = fingerprint([
+          input.doctorId,
+          input.patientId,
+          input.serviceId ?? null,
+          input.start,
+          end,
+          [...roomIds].sort(),
+          input.notes ?? null,
+          ...(input.requester === undefined ? [] : [input.requester])
+        ])
         // After the time was read: whatever the busy time showed of a concurrent request with the
         // same key, this read sees too, so a retry returns that appointment instead of its conflict.
         if (input.idempotencyKey !== undefined) {
@@ -91,11 +116,7 @@ export const makeBook = (storage: Storage, booking: ReturnType<typeof makeBookin
         }
         const buffers = buffersOf(parties.service)
         yield* admit(Availability.reasons(time!.prepared, { start: input.start, end, ...buffers }), input.override)
-        // Requests whose hold has ended stop blocking here, in this transaction, not only in a sweeper.
-        if (holdsEnded) {
-          const ended = yield* storage.appointments.expireRequests(clinic.id, now)
-          yield* Outbox.expired(storage, clinic, ended, now) // reminders: the expired requests' end
-        }
+        if (holdsEnded) yield* expireEnded(clinic, now)
         const appointment = new Appointment({
           id: AppointmentId.make(randomUUID()),
           clinicId: clinic.id,
@@ -111,6 +132,7 @@ export const makeBook = (storage: Storage, booking: ReturnType<typeof makeBookin
           cancelReason: null,
           idempotencyKey: input.idempotencyKey ?? null,
           source,
+          requester: input.requester ?? null,
           expiresAt: status === "requested" ? now + clinic.settings.requestHoldMinutes * MINUTE : null,
           createdBy: Option.getOrNull(Option.map(acting.user, (u) => u.id)),
           version: 1,
@@ -136,7 +158,7 @@ export const makeBook = (storage: Storage, booking: ReturnType<typeof makeBookin
         const now = yield* Clock.currentTimeMillis
         const parties = yield* booking.parties(clinic, {
           doctorIds: [current.doctorId],
-          patientId: current.patientId,
+          patientId: current.patientId ?? undefined,
           serviceId: current.serviceId ?? undefined,
           roomIds: current.roomIds
         })
@@ -156,10 +178,7 @@ export const makeBook = (storage: Storage, booking: ReturnType<typeof makeBookin
           }),
           input.override
         )
-        if (holdsEnded) {
-          const ended = yield* storage.appointments.expireRequests(clinic.id, now)
-          yield* Outbox.expired(storage, clinic, ended, now) // reminders: the expired requests' end
-        }
+        if (holdsEnded) yield* expireEnded(clinic, now)
         const moved = new Appointment({
           ...current,
           start: input.start,
@@ -178,5 +197,47 @@ export const makeBook = (storage: Storage, booking: ReturnType<typeof makeBookin
       })
     )
 
-  return { book, reschedule, untilWritten }
+  /**
+   * Accepts a public request for the patient staff matched it to. The time was decided when it
+   * was requested and has been held since; what is decided now is the patient's part of the same
+   * rule (blocked, or booked elsewhere at that time), refused with the reasons `book` gives. The
+   * database's guard holds the patient's time like any booking's.
+   */
+  const confirm = (acting: Acting, input: MatchRequest) =>
+    untilWritten((last) =>
+      Effect.gen(function*() {
+        const { clinic } = acting
+        const current = yield* booking.loadAppointment(clinic.id, input.id)
+        yield* requireOwn(acting, yield* booking.ownerOf(clinic.id, current))
+        const now = yield* Clock.currentTimeMillis
+        // A request whose hold has ended holds nothing any more, swept or not: it is expired.
+        const status = current.status === "requested" && current.expiresAt !== null && current.expiresAt <= now ? "expired" : current.status
+        if (status !== "requested") return yield* new Conflict({ reason: { _tag: "invalid_transition", from: status, to: input.status } })
+        const parties = yield* booking.parties(clinic, {
+          doctorIds: [current.doctorId],
+          patientId: input.patientId,
+          serviceId: current.serviceId ?? undefined,
+          roomIds: current.roomIds
+        })
+        const { doctors: [time], holdsEnded } = yield* booking.timeOf(clinic, parties, current.start, current.end, now, {
+          excludeId: current.id
+        })
+        const reasons = Availability.reasons(time!.prepared, current)
+        yield* admit(reasons.filter((r) => Availability.patientCodes.has(r.code)), false)
+        if (holdsEnded) yield* expireEnded(clinic, now)
+        const accepted = new Appointment({
+          ...current,
+          patientId: input.patientId,
+          status: input.status,
+          expiresAt: null,
+          version: current.version + 1,
+          updatedAt: now
+        }, { disableValidation: true })
+        const written = yield* storage.appointments.update(accepted, { appointment: current.version }).pipe(orAgain(last))
+        if (written) yield* Outbox.matched(storage, clinic, current, accepted, now) // reminders and recalls, same transaction
+        return written ? Option.some(accepted) : Option.none()
+      })
+    )
+
+  return { book, confirm, reschedule, untilWritten }
 }

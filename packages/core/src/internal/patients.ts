@@ -2,15 +2,46 @@
  * The patient rules shared by every path that writes a patient (the service, the import): the
  * checks that need the clinic or the clock, and the row a valid input makes.
  */
+import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import { zoned } from "../Availability.js"
 import type { Clinic } from "../Clinic.js"
 import type { FieldIssue } from "../Errors.js"
-import type { PatientId } from "../Ids.js"
-import type { CreatePatient } from "../Patient.js"
+import type { FieldCrypto } from "../FieldCrypto.js"
+import type { ClinicId, PatientId } from "../Ids.js"
+import { type CreatePatient, Patient } from "../Patient.js"
 import { normalizePhone } from "../Phone.js"
 import type { PatientRow } from "../Storage.js"
 import { rawString } from "./validation.js"
+
+/** Where a patient's national id is sealed: the additional data its ciphertext is bound to. */
+export const nationalIdAt = (clinicId: ClinicId, rowId: string) => ({ clinicId, table: "patients", column: "national_id", rowId })
+
+/** The patient a stored row holds, its national id decrypted (and `Redacted`). */
+export const patientOf = (fieldCrypto: FieldCrypto, dataKey: string, row: PatientRow) =>
+  Effect.gen(function*() {
+    const nationalId = row.nationalIdCipher === null
+      ? Option.none()
+      : Option.some(Redacted.make(yield* fieldCrypto.decrypt(dataKey, nationalIdAt(row.clinicId, row.id), row.nationalIdCipher)))
+    return new Patient({
+      id: row.id,
+      clinicId: row.clinicId,
+      fullName: row.fullName,
+      phone: row.phone,
+      email: Option.fromNullable(row.email),
+      dateOfBirth: Option.fromNullable(row.dateOfBirth),
+      nationalId,
+      blocked: row.blocked,
+      blockedReason: Option.fromNullable(row.blockedReason),
+      primaryDoctorId: Option.fromNullable(row.primaryDoctorId),
+      gender: Option.fromNullable(row.gender),
+      bloodGroup: Option.fromNullable(row.bloodGroup),
+      address: Option.fromNullable(row.address),
+      createdAt: row.createdAt
+    })
+  })
 
 /** Checks that need the clinic or the clock, run on raw input beside schema decoding. */
 export const contextIssues = (clinic: Clinic, now: number, input: unknown): Array<FieldIssue> => {

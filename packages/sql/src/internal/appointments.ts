@@ -50,7 +50,7 @@ const AppointmentRow = Schema.transform(
     id: Schema.String,
     clinic_id: Schema.String,
     doctor_id: Schema.String,
-    patient_id: Schema.String,
+    patient_id: NullableText,
     service_id: NullableText,
     room_ids: Schema.Array(Schema.String),
     start_at: Instant,
@@ -62,6 +62,9 @@ const AppointmentRow = Schema.transform(
     cancel_reason: NullableText,
     idempotency_key: NullableText,
     source: AppointmentSource,
+    requester_name: NullableText,
+    requester_phone: NullableText,
+    requester_email: NullableText,
     expires_at: Schema.NullOr(Instant),
     created_by: NullableText,
     version: Integer,
@@ -87,6 +90,9 @@ const AppointmentRow = Schema.transform(
       cancelReason: r.cancel_reason,
       idempotencyKey: r.idempotency_key,
       source: r.source,
+      requester: r.requester_name === null || r.requester_phone === null
+        ? null
+        : { fullName: r.requester_name, phone: r.requester_phone, email: r.requester_email },
       expiresAt: r.expires_at,
       createdBy: r.created_by,
       version: r.version,
@@ -109,6 +115,9 @@ const AppointmentRow = Schema.transform(
       cancel_reason: a.cancelReason,
       idempotency_key: a.idempotencyKey,
       source: a.source,
+      requester_name: a.requester?.fullName ?? null,
+      requester_phone: a.requester?.phone ?? null,
+      requester_email: a.requester?.email ?? null,
       expires_at: a.expiresAt,
       created_by: a.createdBy,
       version: a.version,
@@ -187,6 +196,7 @@ const byStartThenId = (a: Storage.BusyAppointment, b: Storage.BusyAppointment) =
   a.start - b.start || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 
 const allIds = all(Schema.Struct({ id: AppointmentId }))
+const count = one(Schema.Struct({ n: Integer }))
 
 /** How many of an appointment's references exist in its clinic, by reference. */
 const references = one(Schema.Struct({ doctor: Integer, patient: Integer, service: Integer, created_by: Integer, rooms: Integer }))
@@ -271,7 +281,7 @@ export const make = (context: Context): Storage.AppointmentRepository => {
    */
   const conflicting = (a: Appointment) => {
     const { busyEnd, busyStart } = busyRange(a)
-    const occupants = { doctorIds: [a.doctorId], patientId: a.patientId, roomIds: a.roomIds }
+    const occupants = { doctorIds: [a.doctorId], patientId: a.patientId ?? undefined, roomIds: a.roomIds }
     const union = occupying(a.clinicId, occupants, busyStart, busyEnd, () => sql`a.id`, [sql`a.id <> ${a.id}`])!
     return orDie(sql`${union} ORDER BY id`).pipe(Effect.map((rows) => allIds(rows).map((r) => r.id)))
   }
@@ -369,7 +379,7 @@ export const make = (context: Context): Storage.AppointmentRepository => {
         if (isBlocking(a.status)) {
           yield* dialect.serializeOccupants(sql, [
             `${a.clinicId}:doctor:${a.doctorId}`,
-            `${a.clinicId}:patient:${a.patientId}`,
+            ...(a.patientId === null ? [] : [`${a.clinicId}:patient:${a.patientId}`]),
             ...a.roomIds.map((room) => `${a.clinicId}:room:${room}`)
           ])
         }
@@ -392,7 +402,8 @@ export const make = (context: Context): Storage.AppointmentRepository => {
 
   const appointmentColumns = sql.literal(`clinic_id, id, doctor_id, patient_id, service_id, created_by, start_at, end_at,
     buffer_before_minutes, buffer_after_minutes, busy_start, busy_end, status, notes, cancel_reason,
-    idempotency_key, request_fingerprint, source, expires_at, version, created_at, updated_at`)
+    idempotency_key, request_fingerprint, source, requester_name, requester_phone, requester_email, expires_at, version,
+    created_at, updated_at`)
 
   /** The values of `appointmentColumns` for a new row. */
   const appointmentValues = (a: Appointment, requestFingerprint: string | null) => {
@@ -400,7 +411,8 @@ export const make = (context: Context): Storage.AppointmentRepository => {
     return sql`${a.clinicId}, ${a.id}, ${a.doctorId}, ${a.patientId}, ${a.serviceId}, ${a.createdBy},
       ${dialect.instant(a.start)}, ${dialect.instant(a.end)}, ${a.bufferBeforeMinutes}, ${a.bufferAfterMinutes},
       ${dialect.instant(busyStart)}, ${dialect.instant(busyEnd)}, ${a.status}, ${a.notes}, ${a.cancelReason},
-      ${a.idempotencyKey}, ${requestFingerprint}, ${a.source}, ${a.expiresAt === null ? null : dialect.instant(a.expiresAt)},
+      ${a.idempotencyKey}, ${requestFingerprint}, ${a.source}, ${a.requester?.fullName ?? null},
+      ${a.requester?.phone ?? null}, ${a.requester?.email ?? null}, ${a.expiresAt === null ? null : dialect.instant(a.expiresAt)},
       ${a.version}, ${dialect.instant(a.createdAt)}, ${dialect.instant(a.updatedAt)}`
   }
 
@@ -434,7 +446,8 @@ export const make = (context: Context): Storage.AppointmentRepository => {
             buffer_before_minutes = ${a.bufferBeforeMinutes}, buffer_after_minutes = ${a.bufferAfterMinutes},
             busy_start = ${dialect.instant(busyRange(a).busyStart)}, busy_end = ${dialect.instant(busyRange(a).busyEnd)},
             status = ${a.status}, notes = ${a.notes}, cancel_reason = ${a.cancelReason},
-            idempotency_key = ${a.idempotencyKey}, source = ${a.source},
+            idempotency_key = ${a.idempotencyKey}, source = ${a.source}, requester_name = ${a.requester?.fullName ?? null},
+            requester_phone = ${a.requester?.phone ?? null}, requester_email = ${a.requester?.email ?? null},
             expires_at = ${a.expiresAt === null ? null : dialect.instant(a.expiresAt)}, version = ${a.version},
             updated_at = ${dialect.instant(a.updatedAt)}
           WHERE ${
@@ -523,6 +536,11 @@ export const make = (context: Context): Storage.AppointmentRepository => {
         Effect.map(allAppointments)
       )
     },
+    requestsByPhone: (clinicId, phone, from, to) =>
+      orDie(sql`SELECT count(*) AS n FROM appointments WHERE clinic_id = ${clinicId} AND source = 'public'
+        AND requester_phone = ${phone} AND created_at >= ${dialect.instant(from)} AND created_at < ${dialect.instant(to)}`).pipe(
+        Effect.map((rows) => count(rows).n)
+      ),
     delete: (clinicId, id) =>
       guard(
         atomically(Effect.zipRight(

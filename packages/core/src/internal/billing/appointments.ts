@@ -56,6 +56,8 @@ export const createForAppointment = (
 ): Effect.Effect<Invoice, Conflict | ValidationError> =>
   Effect.gen(function*() {
     yield* requireInvoiceable(deps, appointment)
+    // A completed appointment always has its patient (only a request staff never matched has none).
+    if (appointment.patientId === null) return yield* Effect.dieMessage("a completed appointment without a patient")
     const invoice = yield* draft(clinic, { ...fields, patientId: appointment.patientId, appointmentId: appointment.id }, now)
     yield* deps.billing.insertInvoice(invoice)
     return invoice

@@ -26,8 +26,11 @@ export const policyOf = (storage: Storage, clinic: Clinic): Effect.Effect<Remind
     Effect.map(repo.policy(clinic.id), Option.getOrElse(() => defaultPolicy(clinic.settings.reminderOffsetsMinutes))))
 
 /** The automatic reminders of `appointment` as of `now`, by the policy (skipped ones with their reason). */
-export const planned = (clinic: Clinic, policy: ReminderPolicy, appointment: Appointment, now: number): ReadonlyArray<Reminder> =>
-  policy.offsets.flatMap(({ channels, minutes }) =>
+export const planned = (clinic: Clinic, policy: ReminderPolicy, appointment: Appointment, now: number): ReadonlyArray<Reminder> => {
+  const { patientId } = appointment
+  // Remindable statuses always have a patient; a request staff have not matched gets no reminder.
+  if (patientId === null) return []
+  return policy.offsets.flatMap(({ channels, minutes }) =>
     [...new Set(channels)].map((channel) => {
       const p = plan(clinic.timeZone, policy, appointment.start, minutes, now)
       return new Reminder({
@@ -36,7 +39,7 @@ export const planned = (clinic: Clinic, policy: ReminderPolicy, appointment: App
         appointmentId: appointment.id,
         appointmentVersion: appointment.version,
         appointmentStart: appointment.start,
-        patientId: appointment.patientId,
+        patientId,
         kind: "auto",
         offsetMinutes: minutes,
         channel,
@@ -53,6 +56,7 @@ export const planned = (clinic: Clinic, policy: ReminderPolicy, appointment: App
       }, { disableValidation: true })
     })
   )
+}
 
 const create = (storage: Storage, clinic: Clinic, appointment: Appointment, now: number) =>
   Effect.gen(function*() {
@@ -67,9 +71,24 @@ const create = (storage: Storage, clinic: Clinic, appointment: Appointment, now:
  */
 export const booked = (storage: Storage, clinic: Clinic, appointment: Appointment, now: number) =>
   Effect.zipRight(
-    Effect.flatMap(remindersOf(storage), (repo) => repo.cancelContactsOf(clinic.id, appointment.patientId, "booked", now)),
+    recalled(storage, clinic, appointment, now),
     remindable(appointment.status) ? create(storage, clinic, appointment, now) : Effect.void
   )
+
+/** The appointment's patient has booked: their open recall contacts end (`cancelled`, reason `booked`). */
+const recalled = (storage: Storage, clinic: Clinic, appointment: Appointment, now: number) => {
+  const { patientId } = appointment
+  return patientId === null
+    ? Effect.void
+    : Effect.flatMap(remindersOf(storage), (repo) => repo.cancelContactsOf(clinic.id, patientId, "booked", now))
+}
+
+/**
+ * A public request was matched to its patient and accepted (`before` the request, `after` the
+ * appointment): the patient has booked, and the appointment gets its reminders.
+ */
+export const matched = (storage: Storage, clinic: Clinic, before: Appointment, after: Appointment, now: number) =>
+  Effect.zipRight(recalled(storage, clinic, after, now), transitioned(storage, clinic, before, after, now))
 
 /** An appointment moved: its open reminders are superseded by the new time's. */
 export const moved = (storage: Storage, clinic: Clinic, appointment: Appointment, now: number) =>
