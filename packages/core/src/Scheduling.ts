@@ -282,6 +282,11 @@ export const make: Effect.Effect<Scheduling, never, Storage | BillingStorage | F
   const withinLimits = (clinic: Acting["clinic"], phone: string, now: number) =>
     Effect.gen(function*() {
       const { maxPendingRequests, maxPendingRequestsPerPhone, maxRequestsPerPhonePerDay } = clinic.settings
+      // Requests of one clinic take turns from here until they commit, so that concurrent ones
+      // cannot all pass the counts below: the clinic's audit head, which the request's own event
+      // moves at the end anyway, is held now (a row lock on Postgres; SQLite's writer already
+      // takes turns).
+      yield* storage.audit.head(clinic.id)
       const pending = (yield* storage.appointments.list(clinic.id, {
         statuses: ["requested"],
         order: "asc",

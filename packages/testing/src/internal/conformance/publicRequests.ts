@@ -143,6 +143,20 @@ export const publicRequests = (it: SuiteIt) => {
       expect(yield* ask("14:30", phone).pipe(Effect.withClock(clockAt(tomorrow)))).toMatchObject({ status: "requested" })
     }))
 
+  it.effect("public request: the limits hold under concurrency (20 requests at once from one phone, 3 a day allowed)", () =>
+    Effect.gen(function*() {
+      const { a, ask } = yield* setup("PublicLimitsRace")
+      yield* Effect.flatMap(Clinics, (c) => c.updateSettings({ maxPendingRequestsPerPhone: 10, maxRequestsPerPhonePerDay: 3 })).pipe(a.asAdmin)
+      const times = Array.from({ length: 20 }, (_, i) => `${String(8 + Math.floor(i / 2)).padStart(2, "0")}:${i % 2 === 0 ? "00" : "30"}`)
+      const outcomes = yield* Effect.forEach(times, (t) => Effect.either(ask(t, "+1 917 555 0199")), { concurrency: "unbounded" })
+      const made = outcomes.filter((o) => o._tag === "Right")
+      expect(made.length).toBe(3)
+      expect(outcomes.filter((o) => o._tag === "Left").every((o) => o._tag === "Left" && o.left._tag === "Conflict")).toBe(true)
+      const raw = yield* RawAccess
+      const [row] = yield* raw.execute("SELECT count(*) AS n FROM appointments WHERE clinic_id = ?", [a.clinic.id])
+      expect(Number(row!.n)).toBe(3)
+    }))
+
   it.effect("public request: staff match it on confirmation, to an existing patient (whose rules apply) or to a new one", () =>
     Effect.gen(function*() {
       const { a, at, ask, d2, p1, p2, service } = yield* setup("PublicMatch")
