@@ -63,19 +63,9 @@ export const appendAudit = (sql: SqlClient.SqlClient, dialect: Dialect, key: Buf
     const [head] = yield* sql<{ seq: number | string; hash: string }>`SELECT seq, hash FROM audit_heads
       WHERE clinic_id = ${e.clinicId} ${dialect === "pg" ? sql.literal("FOR UPDATE") : sql.literal("")}`
     const seq = Number(head!.seq) + 1
-    const body = JSON.stringify([
-      e.clinicId,
-      e.at,
-      e.actorType,
-      e.actorId,
-      e.role,
-      e.action,
-      e.permissionKey,
-      e.entityType,
-      e.entityId,
-      e.outcome,
-      e.reason
-    ])
+    // The entry's fields in the chain's fixed order, the library's `chainBody` written plainly.
+    const fields = [e.clinicId, e.at, e.actorType, e.actorId, e.role, e.action, e.permissionKey, e.entityType, e.entityId]
+    const body = JSON.stringify([...fields, e.outcome, e.reason])
     const hash = createHmac("sha256", key).update(`${head!.hash}\n${seq}\n${body}`).digest("base64url")
     yield* sql`INSERT INTO audit_events (clinic_id, seq, at, actor_type, actor_id, role, action, permission_key, entity_type,
         entity_id, outcome, reason, prev_hash, hash)
