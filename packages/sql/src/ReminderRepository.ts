@@ -262,14 +262,24 @@ export const make = (dialect: Dialect, claiming: Claiming): Effect.Effect<Store.
         } WHERE clinic_id = ${clinicId} AND id IN ${sql.in(ids)}`).pipe(Effect.asVoid),
       markSent: (clinicId, sent, now) => {
         if (sent.length === 0) return Effect.void
-        // Per-row values by CASE (both dialects); the ELSE branch gives Postgres the column's type.
-        const each = (column: string, value: (s: Store.Sent) => unknown) =>
-          sql`CASE id ${sql.join(" ", false)(sent.map((s) => sql`WHEN ${s.id} THEN ${value(s)}`))} ELSE ${
-            sql.literal(column)
-          } END`
+        // A batch's sends mostly answer within the same millisecond: one value per distinct time
+        // (a CASE only when there are several), and a CASE of provider ids only for those given.
+        const byTime = new Map<number, Array<ReminderId>>()
+        for (const s of sent) {
+          const ids = byTime.get(s.sentAt)
+          if (ids === undefined) byTime.set(s.sentAt, [s.id])
+          else ids.push(s.id)
+        }
+        const times = [...byTime]
+        const sentAt = times.length === 1 ? sql`${at(times[0]![0])}` : sql`CASE ${
+          sql.join(" ", false)(times.map(([t, ids]) => sql`WHEN id IN ${sql.in(ids)} THEN ${at(t)}`))
+        } ELSE sent_at END`
+        const given = sent.filter((s) => s.providerMessageId !== null)
+        const providerIds = given.length === 0 ? sql`NULL` : sql`CASE id ${
+          sql.join(" ", false)(given.map((s) => sql`WHEN ${s.id} THEN ${s.providerMessageId}`))
+        } ELSE NULL END`
         return orDie(sql`UPDATE reminders SET status = 'sent', reason = NULL, lease_owner = NULL, lease_until = NULL,
-            updated_at = ${at(now)}, sent_at = ${each("sent_at", (s) => at(s.sentAt))},
-            provider_message_id = ${each("provider_message_id", (s) => s.providerMessageId)}
+            updated_at = ${at(now)}, sent_at = ${sentAt}, provider_message_id = ${providerIds}
           WHERE clinic_id = ${clinicId} AND id IN ${sql.in(sent.map((s) => s.id))}`).pipe(Effect.asVoid)
       },
       save: (r, lease) =>

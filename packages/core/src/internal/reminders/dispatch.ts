@@ -16,7 +16,16 @@ import type { Clinic } from "../../Clinic.js"
 import type { Delivery, Message, Notifier } from "../../Notifier.js"
 import { NotifyError } from "../../Notifier.js"
 import { type Contact, contactAttempts, fenceContact, pendingVisitStatuses } from "../../Recall.js"
-import { type Channel, fence, nextAttempt, type Reminder, type ReminderPolicy, render, variables } from "../../Reminder.js"
+import {
+  type Channel,
+  compile,
+  fence,
+  nextAttempt,
+  type Reminder,
+  type ReminderPolicy,
+  type Values,
+  variables
+} from "../../Reminder.js"
 import { type DeliveryFacts, optedOut, type ReminderPatch, type ReminderRepository, type Sent } from "../../ReminderStorage.js"
 import type { Storage } from "../../Storage.js"
 import { policyOf } from "./outbox.js"
@@ -138,6 +147,7 @@ export const sendAll = (notifier: Notifier, messages: ReadonlyArray<Message>, ti
 const decide = (
   clinic: Clinic,
   policy: ReminderPolicy,
+  templates: (channel: Channel) => Renderer,
   { appointment, optedOut, patient, reminder: r }: DeliveryFacts,
   now: number
 ): { readonly ended: Omit<ReminderPatch, "lease"> & { readonly status: Outcome } } | { readonly message: Message } => {
@@ -156,10 +166,21 @@ const decide = (
     start: appointment!.start,
     appointmentId: appointment!.id
   }, policy)
-  return { message: compose(r.id, clinic, r.channel, address!, policy.templates[r.channel], values, `reminder-${r.id}`) }
+  return { message: compose(r.id, clinic, r.channel, address!, templates(r.channel), values, `reminder-${r.id}`) }
 }
 
 const noChannels: ReadonlySet<Channel> = new Set()
+
+/** A template compiled once for a batch: its subject (if any) and body. */
+interface Renderer {
+  readonly subject: ((values: Values) => string) | undefined
+  readonly body: (values: Values) => string
+}
+
+const renderer = (template: { readonly subject?: string | undefined; readonly body: string }): Renderer => ({
+  subject: template.subject === undefined ? undefined : compile(template.subject),
+  body: compile(template.body)
+})
 
 /** A message: the template rendered with the values, to one address, with its idempotency key. */
 const compose = (
@@ -167,16 +188,16 @@ const compose = (
   clinic: Clinic,
   channel: Message["channel"],
   to: string,
-  template: { readonly subject?: string | undefined; readonly body: string },
-  values: Parameters<typeof render>[1],
+  template: Renderer,
+  values: Values,
   idempotencyKey: string
 ): Message => ({
   reminderId: id,
   clinicId: clinic.id,
   channel,
   to,
-  subject: template.subject === undefined ? null : render(template.subject, values),
-  body: render(template.body, values),
+  subject: template.subject === undefined ? null : template.subject(values),
+  body: template.body(values),
   idempotencyKey
 })
 
@@ -221,6 +242,12 @@ export const deliverBatch = (
     const held = yield* repo.lockForDelivery(clinic.id, ids, owner)
     if (held.length === 0) return []
     const policy = yield* policyOf(storage, clinic)
+    const compiled = new Map<Channel, Renderer>()
+    const templates = (channel: Channel) => {
+      let found = compiled.get(channel)
+      if (found === undefined) compiled.set(channel, found = renderer(policy.templates[channel]))
+      return found
+    }
     const now = yield* Clock.currentTimeMillis
     const outcomes: Array<Outcome> = []
     const changes = new Map<string, { patch: ReminderPatch; ids: Array<Reminder["id"]> }>()
@@ -232,7 +259,7 @@ export const deliverBatch = (
     }
     const outgoing: Array<{ readonly facts: DeliveryFacts; readonly message: Message }> = []
     for (const facts of held) {
-      const d = decide(clinic, policy, facts, now)
+      const d = decide(clinic, policy, templates, facts, now)
       if ("ended" in d) {
         outcomes.push(d.ended.status)
         change(facts.reminder.id, { ...d.ended, lease: null })
@@ -352,7 +379,7 @@ export const deliverContact = (
       "start.time": "",
       "start.local": ""
     }
-    const message = compose(c.id, clinic, c.channel, address!, campaign.value.template, values, `recall-${c.id}`)
+    const message = compose(c.id, clinic, c.channel, address!, renderer(campaign.value.template), values, `recall-${c.id}`)
     const [done] = yield* sendAll(notifier, [message], sendTimeout)
     const { at, result } = done!
     if (Either.isRight(result)) {
