@@ -20,7 +20,7 @@
  * overlapping times of one doctor, through both paths) ends each case; `double_bookings` counts
  * overlapping blocking pairs by SQL afterwards.
  */
-import { createHmac, randomBytes, randomUUID } from "node:crypto"
+import { randomBytes, randomUUID } from "node:crypto"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -45,6 +45,7 @@ import * as Redacted from "effect/Redacted"
 import * as Tracer from "effect/Tracer"
 import startPostgres from "../packages/sql-pg/test/globalSetup.js"
 import { freshDatabase } from "../packages/sql-pg/test/utils/freshDatabase.js"
+import * as Plain from "./plain.js"
 
 const CLIENTS = 16
 /** Timed bookings per client and path in each round, and the rounds. */
@@ -61,7 +62,7 @@ const HALF_HOUR = 30 * MINUTE
 const line = (o: Record<string, unknown>) => console.log(JSON.stringify(o))
 const round3 = (x: number) => Number(x.toFixed(3))
 
-type Dialect = "pg" | "sqlite"
+type Dialect = Plain.Dialect
 
 /** One client's share: its clinic, the admin acting, its own doctor and patient, its next free half hour. */
 interface Client {
@@ -162,17 +163,10 @@ const chainKey = randomBytes(32)
  */
 const byHand = (sql: SqlClient.SqlClient, dialect: Dialect, r: Row) =>
   Effect.gen(function*() {
-    // The shape of `access.principal`: the clinic, the staff account and the stored grant, one row.
-    const [p] = yield* sql<{ active: unknown; s_role: string | null; s_status: string | null; rp_granted: unknown }>`
-      SELECT c.*, s.id AS s_id, s.name AS s_name, s.email AS s_email, s.role AS s_role,
-          s.status AS s_status, s.created_at AS s_created_at, rp.granted AS rp_granted
-        FROM clinics c
-        LEFT JOIN staff s ON s.clinic_id = c.id AND s.id = ${r.staffId}
-        LEFT JOIN role_permissions rp ON rp.clinic_id = c.id AND rp.role = s.role AND rp.permission_key = 'appointments.create'
-        WHERE c.id = ${r.clinicId}`
+    const p = yield* Plain.principal(sql, r.clinicId, r.staffId, null, "appointments.create")
     if (
       p === undefined || !p.active || p.s_status !== "active" ||
-      (p.s_role !== "admin" && !(p.rp_granted === true || p.rp_granted === 1))
+      (p.s_role !== "admin" && !Plain.truthy(p.rp_granted))
     ) {
       return yield* Effect.fail("not allowed")
     }
@@ -195,16 +189,19 @@ const byHand = (sql: SqlClient.SqlClient, dialect: Dialect, r: Row) =>
       ${dialect === "pg" ? sql.literal("ON CONFLICT DO NOTHING") : sql.literal("")} RETURNING id`
     if (written.length === 0) return yield* Effect.fail("not written")
     // The audit event, chained in the process: the key never reaches SQL.
-    const [head] = yield* sql<{ seq: number | string; hash: string }>`SELECT seq, hash FROM audit_heads
-      WHERE clinic_id = ${r.clinicId} ${dialect === "pg" ? sql.literal("FOR UPDATE") : sql.literal("")}`
-    const seq = Number(head!.seq) + 1
-    const body = JSON.stringify([r.clinicId, now, "user", r.staffId, p.s_role, "Scheduling.book", "appointments.create", "Appointment", id, "ok", null])
-    const hash = createHmac("sha256", chainKey).update(`${head!.hash}\n${seq}\n${body}`).digest("base64url")
-    yield* sql`INSERT INTO audit_events (clinic_id, seq, at, actor_type, actor_id, role, action, permission_key, entity_type,
-        entity_id, outcome, reason, prev_hash, hash)
-      VALUES (${r.clinicId}, ${seq}, ${t(now)}, 'user', ${r.staffId}, ${p.s_role}, 'Scheduling.book', 'appointments.create',
-        'Appointment', ${id}, 'ok', ${null}, ${head!.hash}, ${hash})`
-    yield* sql`UPDATE audit_heads SET seq = ${seq}, hash = ${hash} WHERE clinic_id = ${r.clinicId} AND seq = ${seq - 1}`
+    yield* Plain.appendAudit(sql, dialect, chainKey, {
+      clinicId: r.clinicId,
+      at: now,
+      actorType: "user",
+      actorId: r.staffId,
+      role: p.s_role,
+      action: "Scheduling.book",
+      permissionKey: "appointments.create",
+      entityType: "Appointment",
+      entityId: id,
+      outcome: "ok",
+      reason: null
+    })
   })
 
 /** The by-hand booking in its own transaction, the tenant set first on Postgres. */

@@ -117,9 +117,27 @@ export const TemplateText = Schema.String.pipe(
   })
 )
 
-/** Fills `{{variables}}`; every name was validated when the template was saved. @since 0.1.0 @category templates */
-export const render = (template: string, values: Readonly<Record<TemplateVariable, string>>): string =>
-  template.replace(placeholder, (_, name: string) => (values as Record<string, string>)[name] ?? "")
+/** Template values by variable. @since 0.1.0 @category templates */
+export type Values = Readonly<Record<TemplateVariable, string>>
+
+/**
+ * A template split once at its `{{variables}}`, to fill many times (a batch of messages); every
+ * name was validated when the template was saved.
+ *
+ * @since 0.1.0 @category templates
+ */
+export const compile = (template: string): (values: Values) => string => {
+  // With the name captured, the split alternates text and names: text, name, text, … text.
+  const parts = template.split(placeholder)
+  return (values) => {
+    let out = parts[0]!
+    for (let i = 1; i < parts.length; i += 2) out += ((values as Record<string, string>)[parts[i]!] ?? "") + parts[i + 1]!
+    return out
+  }
+}
+
+/** Fills `{{variables}}` of one template once. @since 0.1.0 @category templates */
+export const render = (template: string, values: Values): string => compile(template)(values)
 
 /** @since 0.1.0 @category templates */
 export const Template = Schema.Struct({

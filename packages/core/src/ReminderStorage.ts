@@ -26,22 +26,33 @@ export interface ReminderFilter {
   readonly limit: number
 }
 
+/** What a claim reads of a due reminder. @since 0.1.0 @category models */
+export type Claimable = Pick<Reminder, "id" | "status" | "channel" | "deadline" | "appointmentStart" | "attempts">
+
 /** A locked reminder, with the lease it had when it was locked. @since 0.1.0 @category models */
 export interface Locked {
-  readonly reminder: Reminder
+  readonly reminder: Claimable
   readonly lease: Lease | null
 }
 
-/** What a delivery reads about one reminder, in one query for a batch. @since 0.1.0 @category models */
+/**
+ * What a delivery reads about one reminder it holds, in one query for a batch: the reminder's own
+ * fields the fence and the retry need, and the facts of its appointment and patient.
+ *
+ * @since 0.1.0 @category models
+ */
 export interface DeliveryFacts {
-  readonly reminderId: ReminderId
+  readonly reminder: Pick<
+    Reminder,
+    "id" | "kind" | "channel" | "appointmentVersion" | "appointmentStart" | "deadline" | "attempts"
+  >
   readonly appointment: {
     readonly id: AppointmentId
     readonly status: string
     readonly version: number
     readonly start: number
-    readonly doctorId: DoctorId
-    readonly serviceId: ServiceId | null
+    readonly doctorName: string
+    readonly serviceName: string | null
   } | null
   readonly patient: { readonly fullName: string; readonly phone: string; readonly email: string | null } | null
   /** A stored opt-out of the reminder's channel. */
@@ -94,10 +105,15 @@ export interface ReminderRepository {
   readonly lockDue: (clinicId: ClinicId, now: number, limit: number) => Effect.Effect<ReadonlyArray<Locked>>
   /** Locks one reminder still held by `owner` in `sending`, if it is. */
   readonly lockHeld: (clinicId: ClinicId, id: ReminderId, owner: string) => Effect.Effect<Option.Option<Reminder>>
-  /** Locks the given reminders still held by `owner` in `sending` (those that are). */
-  readonly lockHeldMany: (clinicId: ClinicId, ids: ReadonlyArray<ReminderId>, owner: string) => Effect.Effect<ReadonlyArray<Reminder>>
-  /** What the fence and the message need of each reminder, read together (facts only). */
-  readonly deliveryFacts: (clinicId: ClinicId, ids: ReadonlyArray<ReminderId>) => Effect.Effect<ReadonlyArray<DeliveryFacts>>
+  /**
+   * Locks the given reminders still held by `owner` in `sending` (those that are) and reads, in
+   * the same statement, what the fence and the message need of each (facts only), in due order.
+   */
+  readonly lockForDelivery: (
+    clinicId: ClinicId,
+    ids: ReadonlyArray<ReminderId>,
+    owner: string
+  ) => Effect.Effect<ReadonlyArray<DeliveryFacts>>
   /** Writes one change to the given reminders, in one statement. */
   readonly mark: (clinicId: ClinicId, ids: ReadonlyArray<ReminderId>, patch: ReminderPatch, at: number) => Effect.Effect<void>
   /**

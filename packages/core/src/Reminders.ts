@@ -206,14 +206,14 @@ export const make: Effect.Effect<Reminders, never, Storage | FieldCrypto> = Effe
         ), () => null)
       const report: Record<Outcome, number> = { sent: 0, retried: 0, failed: 0, cancelled: 0, skipped: 0, reconcile: 0 }
       for (const o of ended) report[o]++
-      if (options.afterClaim !== undefined) yield* options.afterClaim(claimed.map((r) => r.id))
+      if (options.afterClaim !== undefined) yield* options.afterClaim(claimed)
       const sendTimeout = options.sendTimeout ?? Duration.seconds(30)
       // Delivered a few per transaction: each is locked, fenced on fresh reads, sent and recorded there.
       const size = Math.max(1, options.deliveryBatch ?? 10)
       for (let i = 0; i < claimed.length; i += size) {
         const chunk = claimed.slice(i, i + size)
         const outcomes = yield* op("Reminders.deliver", ({ clinic }) =>
-          deliverBatch(storage, clinic, owner, chunk.map((r) => r.id), options.notifier, sendTimeout), () => null)
+          deliverBatch(storage, clinic, owner, chunk, options.notifier, sendTimeout), () => null)
         for (const outcome of outcomes) report[outcome]++
       }
       // Recall contacts, through the same delivery.

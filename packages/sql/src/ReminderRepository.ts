@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import type { AppointmentId, ClinicId, DoctorId, PatientId, ServiceId } from "@clinicore/core/Ids"
+import type { AppointmentId, ClinicId, PatientId } from "@clinicore/core/Ids"
 import { Campaign, type CampaignId, Contact, type ContactId, RecallRule } from "@clinicore/core/Recall"
 import { type Consent, Reminder, type ReminderId, ReminderPolicy, Template } from "@clinicore/core/Reminder"
 import type * as Store from "@clinicore/core/ReminderStorage"
@@ -58,6 +58,18 @@ const toReminder = (r: Row) =>
     createdAt: ms(r.created_at),
     updatedAt: ms(r.updated_at)
   }, { disableValidation: true })
+
+/** The columns a claim reads: what decides it, and the lease it had. */
+const claimColumns = "id, status, channel, deadline, appointment_start, attempts, lease_owner, lease_until"
+
+const toClaimable = (r: Row): Store.Claimable => ({
+  id: r.id as ReminderId,
+  status: r.status as Reminder["status"],
+  channel: r.channel as Reminder["channel"],
+  deadline: ms(r.deadline),
+  appointmentStart: ms(r.appointment_start),
+  attempts: Number(r.attempts)
+})
 
 const leaseOf = (r: Row): Store.Lease | null =>
   r.lease_owner == null || r.lease_until == null ? null : { owner: String(r.lease_owner), until: ms(r.lease_until) }
@@ -179,43 +191,54 @@ export const make = (dialect: Dialect, claiming: Claiming): Effect.Effect<Store.
       // read and sort every open row of the clinic on every claim).
       lockDue: (clinicId, now, limit) =>
         Effect.gen(function*() {
-          const due = yield* sql`SELECT * FROM reminders WHERE clinic_id = ${clinicId} AND status = 'pending'
-            AND due_at <= ${at(now)} ORDER BY due_at LIMIT ${limit} ${sql.literal(claiming.lockClause)}`
-          const expired = due.length >= limit ? [] : yield* sql`SELECT * FROM reminders WHERE clinic_id = ${clinicId}
-            AND status = 'sending' AND lease_until <= ${at(now)} ORDER BY lease_until LIMIT ${limit - due.length}
-            ${sql.literal(claiming.lockClause)}`
-          return [...expired, ...due].map((r) => ({ reminder: toReminder(r), lease: leaseOf(r) }))
+          const due = yield* sql`SELECT ${sql.literal(claimColumns)} FROM reminders WHERE clinic_id = ${clinicId}
+            AND status = 'pending' AND due_at <= ${at(now)} ORDER BY due_at LIMIT ${limit} ${sql.literal(claiming.lockClause)}`
+          const expired = due.length >= limit ? [] : yield* sql`SELECT ${sql.literal(claimColumns)} FROM reminders
+            WHERE clinic_id = ${clinicId} AND status = 'sending' AND lease_until <= ${at(now)} ORDER BY lease_until
+            LIMIT ${limit - due.length} ${sql.literal(claiming.lockClause)}`
+          return [...expired, ...due].map((r) => ({ reminder: toClaimable(r), lease: leaseOf(r) }))
         }).pipe(orDie),
       lockHeld: (clinicId, id, owner) =>
         orDie(sql`SELECT * FROM reminders WHERE clinic_id = ${clinicId} AND id = ${id} AND status = 'sending'
           AND lease_owner = ${owner} ${sql.literal(dialect.lockRow)}`).pipe(
           Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), toReminder))
         ),
-      lockHeldMany: (clinicId, ids, owner) =>
-        ids.length === 0 ? Effect.succeed([]) : orDie(sql`SELECT * FROM reminders WHERE clinic_id = ${clinicId} AND id IN ${sql.in(ids)}
-          AND status = 'sending' AND lease_owner = ${owner} ORDER BY due_at, id ${sql.literal(dialect.lockRow)}`).pipe(
-          Effect.map((rows) => rows.map(toReminder))
-        ),
-      deliveryFacts: (clinicId, ids) =>
-        ids.length === 0 ? Effect.succeed([]) : orDie(sql`SELECT r.id AS reminder_id, a.id AS a_id, a.status AS a_status,
-            a.version AS a_version, a.start_at AS a_start, a.doctor_id AS a_doctor, a.service_id AS a_service,
+      // The held rows are locked in the inner SELECT (Postgres cannot lock the nullable side of
+      // the outer joins, nor needs to): the facts beside them are read, not held.
+      lockForDelivery: (clinicId, ids, owner) =>
+        ids.length === 0 ? Effect.succeed([]) : orDie(sql`SELECT r.id, r.kind, r.channel, r.appointment_version,
+            r.appointment_start, r.deadline, r.attempts,
+            a.id AS a_id, a.status AS a_status, a.version AS a_version, a.start_at AS a_start, a.service_id AS a_service,
+            d.name AS d_name, s.name AS s_name,
             p.id AS p_id, p.full_name AS p_name, p.phone AS p_phone, p.email AS p_email,
             EXISTS (SELECT 1 FROM reminder_consents c WHERE c.clinic_id = r.clinic_id AND c.patient_id = r.patient_id
               AND c.channel = r.channel AND c.granted = ${dialect.bool(false)}) AS opted_out
-          FROM reminders r
+          FROM (SELECT * FROM reminders WHERE clinic_id = ${clinicId} AND id IN ${sql.in(ids)} AND status = 'sending'
+            AND lease_owner = ${owner} ${sql.literal(dialect.lockRow)}) r
           LEFT JOIN appointments a ON a.clinic_id = r.clinic_id AND a.id = r.appointment_id
+          LEFT JOIN doctors d ON d.clinic_id = a.clinic_id AND d.id = a.doctor_id
+          LEFT JOIN services s ON s.clinic_id = a.clinic_id AND s.id = a.service_id
           LEFT JOIN patients p ON p.clinic_id = r.clinic_id AND p.id = r.patient_id
-          WHERE r.clinic_id = ${clinicId} AND r.id IN ${sql.in(ids)}`).pipe(
+          ORDER BY r.due_at, r.id`).pipe(
           Effect.map((rows) =>
             rows.map((r): Store.DeliveryFacts => ({
-              reminderId: r.reminder_id as ReminderId,
+              reminder: {
+                id: r.id as ReminderId,
+                kind: r.kind as Reminder["kind"],
+                channel: r.channel as Reminder["channel"],
+                appointmentVersion: Number(r.appointment_version),
+                appointmentStart: ms(r.appointment_start),
+                deadline: ms(r.deadline),
+                attempts: Number(r.attempts)
+              },
               appointment: r.a_id == null ? null : {
                 id: r.a_id as AppointmentId,
                 status: String(r.a_status),
                 version: Number(r.a_version),
                 start: ms(r.a_start),
-                doctorId: r.a_doctor as DoctorId,
-                serviceId: (r.a_service ?? null) as ServiceId | null
+                // A doctor or service gone from the catalogue names nobody.
+                doctorName: str(r.d_name) ?? "",
+                serviceName: r.a_service == null ? null : str(r.s_name) ?? ""
               },
               patient: r.p_id == null ? null : { fullName: String(r.p_name), phone: String(r.p_phone), email: str(r.p_email) },
               optedOut: bool(r.opted_out)
@@ -239,14 +262,24 @@ export const make = (dialect: Dialect, claiming: Claiming): Effect.Effect<Store.
         } WHERE clinic_id = ${clinicId} AND id IN ${sql.in(ids)}`).pipe(Effect.asVoid),
       markSent: (clinicId, sent, now) => {
         if (sent.length === 0) return Effect.void
-        // Per-row values by CASE (both dialects); the ELSE branch gives Postgres the column's type.
-        const each = (column: string, value: (s: Store.Sent) => unknown) =>
-          sql`CASE id ${sql.join(" ", false)(sent.map((s) => sql`WHEN ${s.id} THEN ${value(s)}`))} ELSE ${
-            sql.literal(column)
-          } END`
+        // A batch's sends mostly answer within the same millisecond: one value per distinct time
+        // (a CASE only when there are several), and a CASE of provider ids only for those given.
+        const byTime = new Map<number, Array<ReminderId>>()
+        for (const s of sent) {
+          const ids = byTime.get(s.sentAt)
+          if (ids === undefined) byTime.set(s.sentAt, [s.id])
+          else ids.push(s.id)
+        }
+        const times = [...byTime]
+        const sentAt = times.length === 1 ? sql`${at(times[0]![0])}` : sql`CASE ${
+          sql.join(" ", false)(times.map(([t, ids]) => sql`WHEN id IN ${sql.in(ids)} THEN ${at(t)}`))
+        } ELSE sent_at END`
+        const given = sent.filter((s) => s.providerMessageId !== null)
+        const providerIds = given.length === 0 ? sql`NULL` : sql`CASE id ${
+          sql.join(" ", false)(given.map((s) => sql`WHEN ${s.id} THEN ${s.providerMessageId}`))
+        } ELSE NULL END`
         return orDie(sql`UPDATE reminders SET status = 'sent', reason = NULL, lease_owner = NULL, lease_until = NULL,
-            updated_at = ${at(now)}, sent_at = ${each("sent_at", (s) => at(s.sentAt))},
-            provider_message_id = ${each("provider_message_id", (s) => s.providerMessageId)}
+            updated_at = ${at(now)}, sent_at = ${sentAt}, provider_message_id = ${providerIds}
           WHERE clinic_id = ${clinicId} AND id IN ${sql.in(sent.map((s) => s.id))}`).pipe(Effect.asVoid)
       },
       save: (r, lease) =>

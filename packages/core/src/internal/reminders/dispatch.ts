@@ -5,6 +5,7 @@
  * transaction holds the reminder's row, so a concurrent reschedule or cancel of its appointment
  * either commits before (and the fence refuses the send) or waits until the outcome is recorded.
  */
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -15,7 +16,16 @@ import type { Clinic } from "../../Clinic.js"
 import type { Delivery, Message, Notifier } from "../../Notifier.js"
 import { NotifyError } from "../../Notifier.js"
 import { type Contact, contactAttempts, fenceContact, pendingVisitStatuses } from "../../Recall.js"
-import { fence, nextAttempt, type Reminder, render, variables } from "../../Reminder.js"
+import {
+  type Channel,
+  compile,
+  fence,
+  nextAttempt,
+  type Reminder,
+  type ReminderPolicy,
+  type Values,
+  variables
+} from "../../Reminder.js"
 import { type DeliveryFacts, optedOut, type ReminderPatch, type ReminderRepository, type Sent } from "../../ReminderStorage.js"
 import type { Storage } from "../../Storage.js"
 import { policyOf } from "./outbox.js"
@@ -52,20 +62,18 @@ export interface DispatchReport {
 
 export type Outcome = keyof Omit<DispatchReport, "claimed">
 
-const touch = (r: Reminder, now: number, patch: Partial<Reminder>): Reminder =>
-  ({ ...r, ...patch, updatedAt: now }) as Reminder
-
 /**
  * Claims a batch: locks due rows, ends those past their deadline, takes over expired claims (SMS
  * and calls whose send may have happened go to reconciliation instead), and leases the rest to
  * `owner`. Runs inside the caller's transaction; the full fence runs in the delivering one.
+ * Returns the ids leased, in claim order.
  */
 export const claim = (storage: Storage, clinic: Clinic, owner: string, batchSize: number, leaseMs: number) =>
   Effect.gen(function*() {
     const repo = storage.reminders!
     const now = yield* Clock.currentTimeMillis
     const locked = yield* repo.lockDue(clinic.id, now, batchSize)
-    const claimed: Array<Reminder> = []
+    const claimed: Array<Reminder["id"]> = []
     const unknown: Array<Reminder["id"]> = []
     const late: Array<Reminder["id"]> = []
     for (const { reminder: r } of locked) {
@@ -73,16 +81,11 @@ export const claim = (storage: Storage, clinic: Clinic, owner: string, batchSize
       if (r.status === "sending" && (r.channel === "sms" || r.channel === "call")) unknown.push(r.id)
       // Cheap fences here (deadline, start); the full fence runs again where the send happens.
       else if (now >= r.deadline || now >= r.appointmentStart) late.push(r.id)
-      else claimed.push(touch(r, now, { status: "sending", attempts: r.attempts + 1 }))
+      else claimed.push(r.id)
     }
     yield* repo.mark(clinic.id, unknown, { status: "failed", reason: "outcome_unknown", reconcile: true, lease: null }, now)
     yield* repo.mark(clinic.id, late, { status: "failed", reason: "deadline_passed", lease: null }, now)
-    yield* repo.mark(clinic.id, claimed.map((r) => r.id), {
-      status: "sending",
-      reason: null,
-      attempt: true,
-      lease: { owner, until: now + leaseMs }
-    }, now)
+    yield* repo.mark(clinic.id, claimed, { status: "sending", reason: null, attempt: true, lease: { owner, until: now + leaseMs } }, now)
     const ended: Array<Outcome> = [...unknown.map(() => "reconcile" as const), ...late.map(() => "failed" as const)]
     return { claimed, ended }
   })
@@ -102,27 +105,32 @@ export const sendAll = (notifier: Notifier, messages: ReadonlyArray<Message>, ti
   Effect.gen(function*() {
     const results: Array<SendResult> = []
     if (messages.length === 0) return results
+    // One clock for the batch, read synchronously around each send (no effect per reading).
+    const clock = yield* Effect.clock
     const timeoutMs = Duration.toMillis(timeout)
     let started: number | undefined
+    const answered = (result: SendResult["result"]) =>
+      Effect.sync(() => {
+        started = undefined
+        results.push({ result, at: clock.unsafeCurrentTimeMillis() })
+      })
     const sends = Effect.forEach(messages, (message) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) => {
-        started = now
-        return notifier.send(message).pipe(
-          // A notifier that dies has not said what happened either.
-          Effect.catchAllDefect(() => Effect.fail(new NotifyError({ outcome: "unknown", reason: "notifier_defect" }))),
-          Effect.either,
-          Effect.flatMap((result) =>
-            Effect.map(Clock.currentTimeMillis, (at) => {
-              started = undefined
-              results.push({ result, at })
-            })
-          )
-        )
-      }), { discard: true })
+      Effect.suspend(() => {
+        started = clock.unsafeCurrentTimeMillis()
+        return notifier.send(message)
+      }).pipe(Effect.matchCauseEffect({
+        onSuccess: (delivery) => answered(Either.right(delivery)),
+        // A notifier that dies has not said what happened either; an interruption stops the batch.
+        onFailure: (cause) =>
+          Cause.isInterruptedOnly(cause) ? Effect.interrupt : answered(Either.left(Option.getOrElse(
+            Cause.failureOption(cause),
+            () => new NotifyError({ outcome: "unknown", reason: "notifier_defect" })
+          )))
+      })), { discard: true })
     // Wakes when the send in flight would be overdue; returns once one is.
     const watchdog = Effect.gen(function*() {
       for (;;) {
-        const now = yield* Clock.currentTimeMillis
+        const now = clock.unsafeCurrentTimeMillis()
         const since = started
         if (since !== undefined && now - since >= timeoutMs) return
         yield* Effect.sleep(Duration.millis(since === undefined ? timeoutMs : since + timeoutMs - now))
@@ -130,62 +138,49 @@ export const sendAll = (notifier: Notifier, messages: ReadonlyArray<Message>, ti
     })
     const stuck = yield* Effect.raceFirst(Effect.as(sends, false), Effect.as(watchdog, true))
     if (stuck) {
-      results.push({ result: Either.left(new NotifyError({ outcome: "unknown", reason: "timeout" })), at: yield* Clock.currentTimeMillis })
+      results.push({ result: Either.left(new NotifyError({ outcome: "unknown", reason: "timeout" })), at: clock.unsafeCurrentTimeMillis() })
     }
     return results
   })
 
-/** Names a batch's messages need, read once per delivering transaction. */
-const namesOf = (storage: Storage, clinic: Clinic, facts: ReadonlyArray<DeliveryFacts>) =>
-  Effect.gen(function*() {
-    const policy = yield* policyOf(storage, clinic)
-    const doctors = new Map<string, string>()
-    const services = new Map<string, string>()
-    for (const f of facts) {
-      const a = f.appointment
-      if (a === null) continue
-      if (!doctors.has(a.doctorId)) {
-        const d = yield* storage.doctors.findById(clinic.id, a.doctorId)
-        doctors.set(a.doctorId, Option.match(d, { onNone: () => "", onSome: (x) => x.name }))
-      }
-      if (a.serviceId !== null && !services.has(a.serviceId)) {
-        const found = yield* storage.catalog.findService(clinic.id, a.serviceId)
-        services.set(a.serviceId, Option.match(found, { onNone: () => "", onSome: (x) => x.name }))
-      }
-    }
-    return { policy, doctors, services }
-  })
-
-type Names = Effect.Effect.Success<ReturnType<typeof namesOf>>
-
 /** Fences one reminder on fresh reads: why it ends here, or the message to send. Pure. */
 const decide = (
   clinic: Clinic,
-  r: Reminder,
-  facts: DeliveryFacts | undefined,
-  names: Names,
+  policy: ReminderPolicy,
+  templates: (channel: Channel) => Renderer,
+  { appointment, optedOut, patient, reminder: r }: DeliveryFacts,
   now: number
 ): { readonly ended: Omit<ReminderPatch, "lease"> & { readonly status: Outcome } } | { readonly message: Message } => {
-  const appointment = facts?.appointment ?? undefined
-  const patient = facts?.patient ?? undefined
-  const address = patient === undefined ? null : r.channel === "email" ? patient.email : patient.phone
-  const verdict = fence(r, appointment, {
-    optedOut: new Set(facts?.optedOut ? [r.channel] : []),
+  const address = patient === null ? null : r.channel === "email" ? patient.email : patient.phone
+  const verdict = fence(r, appointment ?? undefined, {
+    optedOut: optedOut ? new Set([r.channel]) : noChannels,
     hasAddress: address !== null && address !== ""
   }, now)
   if (verdict !== undefined) return { ended: verdict }
-  const { doctors, policy, services } = names
   const values = variables({
     zone: clinic.timeZone,
     clinicName: clinic.name,
     patientName: patient!.fullName,
-    doctorName: doctors.get(appointment!.doctorId) ?? "",
-    serviceName: appointment!.serviceId === null ? null : services.get(appointment!.serviceId) ?? null,
+    doctorName: appointment!.doctorName,
+    serviceName: appointment!.serviceName,
     start: appointment!.start,
     appointmentId: appointment!.id
   }, policy)
-  return { message: compose(r.id, clinic, r.channel, address!, policy.templates[r.channel], values, `reminder-${r.id}`) }
+  return { message: compose(r.id, clinic, r.channel, address!, templates(r.channel), values, `reminder-${r.id}`) }
 }
+
+const noChannels: ReadonlySet<Channel> = new Set()
+
+/** A template compiled once for a batch: its subject (if any) and body. */
+interface Renderer {
+  readonly subject: ((values: Values) => string) | undefined
+  readonly body: (values: Values) => string
+}
+
+const renderer = (template: { readonly subject?: string | undefined; readonly body: string }): Renderer => ({
+  subject: template.subject === undefined ? undefined : compile(template.subject),
+  body: compile(template.body)
+})
 
 /** A message: the template rendered with the values, to one address, with its idempotency key. */
 const compose = (
@@ -193,16 +188,16 @@ const compose = (
   clinic: Clinic,
   channel: Message["channel"],
   to: string,
-  template: { readonly subject?: string | undefined; readonly body: string },
-  values: Parameters<typeof render>[1],
+  template: Renderer,
+  values: Values,
   idempotencyKey: string
 ): Message => ({
   reminderId: id,
   clinicId: clinic.id,
   channel,
   to,
-  subject: template.subject === undefined ? null : render(template.subject, values),
-  body: render(template.body, values),
+  subject: template.subject === undefined ? null : template.subject(values),
+  body: template.body(values),
   idempotencyKey
 })
 
@@ -228,8 +223,8 @@ const afterFailure = (
 }
 
 /**
- * Delivers claimed reminders in the caller's transaction: locks those still held by `owner`,
- * reads what the fence and the messages need in one query, fences each on those fresh reads,
+ * Delivers claimed reminders in the caller's transaction: locks those still held by `owner` and
+ * reads what the fence and the messages need in one statement, fences each on those fresh reads,
  * sends those that pass, and records every outcome (sends in one statement, the rest one per
  * distinct change).
  */
@@ -244,10 +239,15 @@ export const deliverBatch = (
   Effect.gen(function*() {
     const repo = storage.reminders!
     // Those not held any more were taken over after their lease, or ended by a change meanwhile.
-    const held = yield* repo.lockHeldMany(clinic.id, ids, owner)
-    const read = yield* repo.deliveryFacts(clinic.id, held.map((r) => r.id))
-    const facts = new Map(read.map((f) => [f.reminderId, f]))
-    const names = yield* namesOf(storage, clinic, read)
+    const held = yield* repo.lockForDelivery(clinic.id, ids, owner)
+    if (held.length === 0) return []
+    const policy = yield* policyOf(storage, clinic)
+    const compiled = new Map<Channel, Renderer>()
+    const templates = (channel: Channel) => {
+      let found = compiled.get(channel)
+      if (found === undefined) compiled.set(channel, found = renderer(policy.templates[channel]))
+      return found
+    }
     const now = yield* Clock.currentTimeMillis
     const outcomes: Array<Outcome> = []
     const changes = new Map<string, { patch: ReminderPatch; ids: Array<Reminder["id"]> }>()
@@ -257,17 +257,17 @@ export const deliverBatch = (
       group.ids.push(id)
       changes.set(key, group)
     }
-    const outgoing: Array<{ readonly r: Reminder; readonly message: Message }> = []
-    for (const r of held) {
-      const d = decide(clinic, r, facts.get(r.id), names, now)
+    const outgoing: Array<{ readonly facts: DeliveryFacts; readonly message: Message }> = []
+    for (const facts of held) {
+      const d = decide(clinic, policy, templates, facts, now)
       if ("ended" in d) {
         outcomes.push(d.ended.status)
-        change(r.id, { ...d.ended, lease: null })
-      } else outgoing.push({ r, message: d.message })
+        change(facts.reminder.id, { ...d.ended, lease: null })
+      } else outgoing.push({ facts, message: d.message })
     }
     const results = yield* sendAll(notifier, outgoing.map((o) => o.message), sendTimeout)
     const sent: Array<Sent> = []
-    outgoing.forEach(({ r }, i) => {
+    outgoing.forEach(({ facts: { appointment, reminder: r } }, i) => {
       const done = results[i]
       if (done === undefined) {
         // Not attempted: the batch stopped at a send that did not answer. Back to the queue.
@@ -276,7 +276,7 @@ export const deliverBatch = (
         outcomes.push("sent")
         sent.push({ id: r.id, sentAt: done.at, providerMessageId: done.result.right.providerMessageId })
       } else {
-        const { outcome, patch } = afterFailure(r, done.result.left, facts.get(r.id)!.appointment!.start, done.at)
+        const { outcome, patch } = afterFailure(r, done.result.left, appointment!.start, done.at)
         outcomes.push(outcome)
         change(r.id, { ...patch, lease: null })
       }
@@ -379,7 +379,7 @@ export const deliverContact = (
       "start.time": "",
       "start.local": ""
     }
-    const message = compose(c.id, clinic, c.channel, address!, campaign.value.template, values, `recall-${c.id}`)
+    const message = compose(c.id, clinic, c.channel, address!, renderer(campaign.value.template), values, `recall-${c.id}`)
     const [done] = yield* sendAll(notifier, [message], sendTimeout)
     const { at, result } = done!
     if (Either.isRight(result)) {
