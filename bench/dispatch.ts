@@ -7,7 +7,7 @@
  *
  * - Postgres: a throwaway cluster (or TEST_DATABASE_URL), 4 workers, `BENCH_DISPATCH_REMINDERS`
  *   due reminders per side (default 100,000).
- * - SQLite: one worker, `BENCH_DISPATCH_REMINDERS_SQLITE` per side (default 10,000).
+ * - SQLite: one worker, `BENCH_DISPATCH_REMINDERS_SQLITE` per side (default 100,000, as on Postgres).
  *
  * Both sides work in batches of 100: a claiming transaction that leases due rows with
  * `FOR UPDATE SKIP LOCKED`, then a delivering transaction that locks the held rows, fences them
@@ -448,7 +448,7 @@ const sqlite = Effect.gen(function*() {
   yield* compare(
     "sqlite",
     false,
-    Number(process.env.BENCH_DISPATCH_REMINDERS_SQLITE ?? 10_000),
+    Number(process.env.BENCH_DISPATCH_REMINDERS_SQLITE ?? 100_000),
     1,
     undefined,
     (ms) => ms
