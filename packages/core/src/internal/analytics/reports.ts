@@ -69,7 +69,11 @@ export const dashboard = (analytics: AnalyticsStorage, clinic: Clinic, from: str
   )
 }
 
-/** Revenue per period, summed by the storage per local day (daily) or per period. */
+/**
+ * Revenue per period, summed by the storage per local day (daily) or per period. Rows are written
+ * field by field: `{ ...period, figure }` (a spread followed by more properties) costs V8 about two
+ * microseconds a row, which a daily report over months paid on every call.
+ */
 const revenuePerPeriod = (
   analytics: AnalyticsStorage,
   clinic: Clinic,
@@ -87,7 +91,8 @@ const revenuePerPeriod = (
       const byBucket = new Map(rows.map((r) => [r.bucket, r]))
       return ps.map((p, i) => {
         const s = byBucket.get(i)
-        return { ...p, payments: s?.payments ?? 0, revenueMinor: s === undefined ? 0 : revenueOf(s) }
+        const { end, firstDate, label, lastDate, start } = p
+        return { label, firstDate, lastDate, start, end, payments: s?.payments ?? 0, revenueMinor: s === undefined ? 0 : revenueOf(s) }
       })
     }
   )
@@ -224,8 +229,8 @@ export const report = (
           granularity: input.granularity,
           rows: revenue.map((p, i) => {
             const expensesMinor = byPeriod[i]!
-            const { payments: _, ...period } = p
-            return { ...period, expensesMinor, netMinor: p.revenueMinor - expensesMinor }
+            const { end, firstDate, label, lastDate, revenueMinor, start } = p
+            return { label, firstDate, lastDate, start, end, revenueMinor, expensesMinor, netMinor: revenueMinor - expensesMinor }
           })
         }
       })
