@@ -15,7 +15,7 @@
  * Data (seeded with set-based SQL, not through the library): Postgres `BENCH_CLINICS` (50) clinics
  * × 10 doctors × `BENCH_PER_DOCTOR` (2,000) appointments = 1,000,000, `BENCH_PAYMENTS` (4,000)
  * payments per clinic = 200,000, plus invoices, expenses and pending reminders; SQLite a tenth of
- * the clinics. Each case runs one unmeasured pass per path, then `BENCH_PASSES` (15) timed passes
+ * the clinics. Each case runs one unmeasured pass per path, then `BENCH_PASSES` (25) timed passes
  * per path, alternating library and by hand pass by pass; a pass is one call per clinic (at least
  * 40 calls, the clinics cycled), 4 at a time. `value` and `baseline` are each path's median calls
  * per second; `ratio` is the median of the ratios of adjacent passes (library ÷ by hand).
@@ -50,7 +50,7 @@ const PER_DOCTOR = Number(process.env.BENCH_PER_DOCTOR ?? 2000)
 const PAYMENTS = Number(process.env.BENCH_PAYMENTS ?? 4000)
 const INVOICES = Number(process.env.BENCH_INVOICES ?? 2000)
 const EXPENSES = Number(process.env.BENCH_EXPENSES ?? 1000)
-const PASSES = Number(process.env.BENCH_PASSES ?? 15)
+const PASSES = Number(process.env.BENCH_PASSES ?? 25)
 const MIN_CALLS = 40
 const CONCURRENCY = 4
 
