@@ -39,6 +39,15 @@ export const isUpcoming = (a: { readonly status: AppointmentStatus; readonly sta
   upcomingStatuses.includes(a.status) && a.start >= now
 
 /**
+ * Whether a request's hold on its slot has ended at `now`: past its `expiresAt`, expired whether
+ * or not a sweeper has marked it yet.
+ *
+ * @since 0.3.0 @category rules
+ */
+export const holdEnded = (a: { readonly status: AppointmentStatus; readonly expiresAt: number | null }, now: number): boolean =>
+  a.status === "requested" && a.expiresAt !== null && a.expiresAt <= now
+
+/**
  * The allowed status changes. `completed`, `cancelled`, `no_show` and `expired` are final.
  *
  * @since 0.1.0 @category rules

@@ -14,7 +14,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type { Actor } from "./Actor.js"
-import { Appointment, AppointmentNotes, AppointmentStatus, canTransition } from "./Appointment.js"
+import { Appointment, AppointmentNotes, AppointmentStatus, canTransition, holdEnded } from "./Appointment.js"
 import * as Availability from "./Availability.js"
 import { Conflict, type Inactive, NotFound, type PermissionDenied, type Unauthenticated, type ValidationError } from "./Errors.js"
 import { FieldCrypto } from "./FieldCrypto.js"
@@ -291,7 +291,7 @@ export const make: Effect.Effect<Scheduling, never, Storage | BillingStorage | F
         statuses: ["requested"],
         order: "asc",
         limit: maxPendingRequests + 1
-      })).filter((a) => a.source === "public" && a.expiresAt !== null && a.expiresAt > now)
+      })).filter((a) => a.source === "public" && !holdEnded(a, now))
       const day = localDayOf(clinic.timeZone, now)
       const today = yield* storage.appointments.requestsByPhone(
         clinic.id,

@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { Appointment, type Requester } from "../Appointment.js"
+import { Appointment, holdEnded, type Requester } from "../Appointment.js"
 import * as Availability from "../Availability.js"
 import type { Clinic } from "../Clinic.js"
 import { Conflict } from "../Errors.js"
@@ -211,7 +211,7 @@ export const makeBook = (storage: Storage, booking: ReturnType<typeof makeBookin
         yield* requireOwn(acting, yield* booking.ownerOf(clinic.id, current))
         const now = yield* Clock.currentTimeMillis
         // A request whose hold has ended holds nothing any more, swept or not: it is expired.
-        const status = current.status === "requested" && current.expiresAt !== null && current.expiresAt <= now ? "expired" : current.status
+        const status = holdEnded(current, now) ? "expired" : current.status
         if (status !== "requested") return yield* new Conflict({ reason: { _tag: "invalid_transition", from: status, to: input.status } })
         const parties = yield* booking.parties(clinic, {
           doctorIds: [current.doctorId],
